@@ -1,0 +1,1 @@
+"""Snapshot types, vocabularies, loading and validation. Imports nothing else of placematch."""

@@ -1,0 +1,35 @@
+"""Bad-input errors that name where the problem is: the file or endpoint, the record id and the field."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem in an input: where (source, record, field) and what."""
+
+    source: str
+    record: str
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.source}: {self.record}" if self.record else self.source
+        field = f", field {self.field}" if self.field else ""
+        return f"{where}{field}: {self.message}"
+
+    def as_dict(self) -> dict[str, str]:
+        return {"source": self.source, "record": self.record, "field": self.field, "message": self.message}
+
+
+class InputError(ValueError):
+    """Raised for input that cannot be used; the CLI exits 2 with it, the API answers 4xx."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+    @classmethod
+    def one(cls, source: str, record: str, field: str, message: str) -> InputError:
+        return cls([Problem(source, record, field, message)])

@@ -1,0 +1,25 @@
+"""Great-circle distances (DESIGN.md precise reading 10: Earth radius 6371.0088 km)."""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+EARTH_RADIUS_KM = 6371.0088
+
+
+def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Distance in km between two points given in degrees."""
+    # The vectorised path on one element, so that the scalar and vectorised checks agree to the last bit
+    # at a distance limit.
+    return float(haversine_km_many(lat1, lon1, np.radians([lat2]), np.radians([lon2]))[0])
+
+
+def haversine_km_many(
+    lat: float, lon: float, lat_rad: NDArray[np.float64], lon_rad: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    """Distances in km from one point (degrees) to many points (radians), vectorised."""
+    p1, l1 = float(np.radians(lat)), float(np.radians(lon))
+    a = np.sin((lat_rad - p1) / 2) ** 2 + np.cos(p1) * np.cos(lat_rad) * np.sin((lon_rad - l1) / 2) ** 2
+    result: NDArray[np.float64] = 2 * EARTH_RADIUS_KM * np.arcsin(np.minimum(1.0, np.sqrt(a)))
+    return result

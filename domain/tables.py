@@ -1,0 +1,171 @@
+"""Households as columns of numpy arrays, built once per snapshot, for vectorised rule checks.
+
+Each hard rule looks at one placement request across every household at once; these arrays are what
+it reads. Everything about the children already in a household that a rule needs is pre-aggregated
+here (youngest age, oldest child with a sexual-harm risk...), so no rule loops over households.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from domain.snapshot import CurrentChild, Household
+from domain.vocab import AVAILABLE_STATUSES, GENDERS, PLACEMENT_KINDS, RISKS, SKILLS, mask_of
+
+BoolArray = NDArray[np.bool_]
+IntArray = NDArray[np.int64]
+FloatArray = NDArray[np.float64]
+
+#: Stand-ins for "no such child" in min/max aggregates over current children.
+NO_AGE_HIGH = 1_000
+NO_AGE_LOW = -1
+
+
+def _index_by_child(
+    households: list[Household], ids_of: Callable[[Household], Iterable[str]]
+) -> dict[str, IntArray]:
+    """Map a child id to the positions of the households whose list (``ids_of(h)``) names it."""
+    positions: defaultdict[str, list[int]] = defaultdict(list)
+    for position, household in enumerate(households):
+        for child_id in ids_of(household):
+            positions[child_id].append(position)
+    return {child_id: np.asarray(found, dtype=np.int64) for child_id, found in positions.items()}
+
+
+@dataclass(frozen=True, eq=False)
+class HouseholdTable:
+    """Column arrays over a fixed list of households (position i is ``households[i]``)."""
+
+    households: tuple[Household, ...]
+    position: dict[str, int]
+    available_status: BoolArray
+    on_hold: BoolArray
+    reserved_for: NDArray[np.object_]
+    kinds_mask: IntArray
+    age_min: IntArray
+    age_max: IntArray
+    genders_mask: IntArray
+    max_children: IntArray
+    max_sibling_group: IntArray
+    connected: BoolArray
+    manages_mask: IntArray
+    capabilities_mask: IntArray
+    exemption_max: IntArray
+    exemption_expires: IntArray
+    lat_rad: FloatArray
+    lon_rad: FloatArray
+    bedrooms_free: IntArray
+    shared_bedroom_allowed: BoolArray
+    smoking: BoolArray
+    has_pets: BoolArray
+    ifa: BoolArray
+    weekly_cost: FloatArray
+    n_current: IntArray
+    current_one_group: NDArray[np.object_]
+    current_min_age: IntArray
+    current_max_age: IntArray
+    current_max_sexual_harm_age: IntArray
+    current_has_solo: BoolArray
+    current_max_only_older_age: IntArray
+    current_min_only_younger_age: IntArray
+    named_children_index: dict[str, IntArray]
+    do_not_place_index: dict[str, IntArray]
+    exemption_index: dict[str, IntArray]
+
+    def __len__(self) -> int:
+        return len(self.households)
+
+    def names(self, child_index: dict[str, IntArray], child_id: str) -> BoolArray:
+        """True where the household's list behind ``child_index`` names ``child_id``."""
+        result = np.zeros(len(self.households), dtype=bool)
+        found = child_index.get(child_id)
+        if found is not None:
+            result[found] = True
+        return result
+
+
+def _one_group(household: Household) -> str | None:
+    """The sibling group all current children share, or None (empty household, mixed or null groups)."""
+    groups = {child.sibling_group for child in household.current_children}
+    if len(groups) == 1:
+        (group,) = groups
+        return group
+    return None
+
+
+def build_household_table(households: list[Household]) -> HouseholdTable:
+    """Build the column arrays for ``households``."""
+    hh = households
+
+    def ints(values: list[int]) -> IntArray:
+        return np.asarray(values, dtype=np.int64)
+
+    def bools(values: list[bool]) -> BoolArray:
+        return np.asarray(values, dtype=bool)
+
+    def current_ages(household: Household, condition: Callable[[CurrentChild], bool]) -> list[int]:
+        return [c.age for c in household.current_children if condition(c)]
+
+    return HouseholdTable(
+        households=tuple(hh),
+        position={h.id: i for i, h in enumerate(hh)},
+        available_status=bools([h.status in AVAILABLE_STATUSES for h in hh]),
+        on_hold=bools([h.status == "on_hold" or h.hold is not None for h in hh]),
+        reserved_for=np.asarray(
+            [(h.hold.reserved_for_request or "") if h.hold is not None else "" for h in hh], dtype=object
+        ),
+        kinds_mask=ints([mask_of(PLACEMENT_KINDS, h.approval.placement_kinds) for h in hh]),
+        age_min=ints([h.approval.age_min for h in hh]),
+        age_max=ints([h.approval.age_max for h in hh]),
+        genders_mask=ints([mask_of(GENDERS, h.approval.genders) for h in hh]),
+        max_children=ints([h.approval.max_children for h in hh]),
+        max_sibling_group=ints([h.approval.max_sibling_group for h in hh]),
+        connected=bools([h.carer_type == "connected" for h in hh]),
+        manages_mask=ints([mask_of(RISKS, h.approval.manages_risks) for h in hh]),
+        capabilities_mask=ints([mask_of(SKILLS, capabilities(h)) for h in hh]),
+        exemption_max=ints([h.approval.exemption.max_children if h.approval.exemption else 0 for h in hh]),
+        exemption_expires=ints(
+            [h.approval.exemption.expires.toordinal() if h.approval.exemption else 0 for h in hh]
+        ),
+        lat_rad=np.radians(np.asarray([h.location.lat for h in hh], dtype=np.float64)),
+        lon_rad=np.radians(np.asarray([h.location.lon for h in hh], dtype=np.float64)),
+        bedrooms_free=ints([h.bedrooms_free for h in hh]),
+        shared_bedroom_allowed=bools([h.shared_bedroom_allowed for h in hh]),
+        smoking=bools([h.smoking for h in hh]),
+        has_pets=bools([bool(h.pets) for h in hh]),
+        ifa=bools([h.provider == "ifa" for h in hh]),
+        weekly_cost=np.asarray([h.weekly_cost_gbp for h in hh], dtype=np.float64),
+        n_current=ints([len(h.current_children) for h in hh]),
+        current_one_group=np.asarray([_one_group(h) for h in hh], dtype=object),
+        current_min_age=ints([min(current_ages(h, lambda c: True), default=NO_AGE_HIGH) for h in hh]),
+        current_max_age=ints([max(current_ages(h, lambda c: True), default=NO_AGE_LOW) for h in hh]),
+        current_max_sexual_harm_age=ints([
+            max(current_ages(h, lambda c: "sexual_harm" in c.risks_to_others), default=NO_AGE_LOW) for h in hh
+        ]),
+        current_has_solo=bools([any(c.living_companions == "solo" for c in h.current_children) for h in hh]),
+        current_max_only_older_age=ints([
+            max(current_ages(h, lambda c: c.living_companions == "only_older"), default=NO_AGE_LOW) for h in hh
+        ]),
+        current_min_only_younger_age=ints([
+            min(current_ages(h, lambda c: c.living_companions == "only_younger"), default=NO_AGE_HIGH)
+            for h in hh
+        ]),
+        named_children_index=_index_by_child(hh, lambda h: set(h.approval.named_children)),
+        do_not_place_index=_index_by_child(hh, lambda h: set(h.do_not_place)),
+        exemption_index=_index_by_child(
+            hh, lambda h: set(h.approval.exemption.named_children) if h.approval.exemption else set()
+        ),
+    )
+
+
+def capabilities(household: Household) -> set[str]:
+    """What a household can meet of a child's must-have needs (DESIGN.md precise reading 12)."""
+    found: set[str] = set(household.approval.skills)
+    if household.wheelchair_accessible:
+        found.add("wheelchair_access")
+    return found
