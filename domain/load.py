@@ -43,7 +43,9 @@ def check_references(snapshot: Snapshot, source: str) -> list[Problem]:
     """Ids that must be unique are unique and every request names children in the snapshot."""
     problems: list[Problem] = []
     for section, records in (
-        ("household", snapshot.households), ("child", snapshot.children), ("request", snapshot.requests),
+        ("household", snapshot.households),
+        ("child", snapshot.children),
+        ("request", snapshot.requests),
     ):
         counts = Counter(record.id for record in records)
         problems += [Problem(source, f"{section} {i}", "id", "id used twice") for i, n in counts.items() if n > 1]
@@ -53,14 +55,23 @@ def check_references(snapshot: Snapshot, source: str) -> list[Problem]:
         for child_id in request.children:
             if child_id not in child_ids:
                 problems.append(
-                    Problem(source, f"request {request.id}", "children", f"child {child_id} is not in the snapshot")
+                    Problem(
+                        source,
+                        f"request {request.id}",
+                        "children",
+                        f"child {child_id} is not in the snapshot",
+                    )
                 )
             if request.status == "waiting":
                 if child_id in waiting_for:
-                    problems.append(Problem(
-                        source, f"request {request.id}", "children",
-                        f"child {child_id} is already waiting in request {waiting_for[child_id]}",
-                    ))
+                    problems.append(
+                        Problem(
+                            source,
+                            f"request {request.id}",
+                            "children",
+                            f"child {child_id} is already waiting in request {waiting_for[child_id]}",
+                        )
+                    )
                 waiting_for[child_id] = request.id
     return problems
 

@@ -41,7 +41,8 @@ class Location(Strict):
     lat: float = Field(ge=-90, le=90, description="Latitude in decimal degrees (WGS84).", examples=[52.63])
     lon: float = Field(ge=-180, le=180, description="Longitude in decimal degrees (WGS84).", examples=[-1.13])
     postcode_district: str | None = Field(
-        default=None, description="Outward code of the postcode, e.g. LE2. Never a full postcode.",
+        default=None,
+        description="Outward code of the postcode, e.g. LE2. Never a full postcode.",
         examples=["LE2"],
     )
 
@@ -132,7 +133,8 @@ class Needs(Strict):
 class Child(Strict):
     id: Id = Field(description="Child id.", examples=["C101"])
     name: str | None = Field(
-        default=None, max_length=60,
+        default=None,
+        max_length=60,
         description="Given name the child is known by, for the duty team's reading. Never logged.",
     )
     date_of_birth: dt.date = Field(description="Date of birth (ISO 8601).")

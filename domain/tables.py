@@ -26,9 +26,7 @@ NO_AGE_HIGH = 1_000
 NO_AGE_LOW = -1
 
 
-def _index_by_child(
-    households: list[Household], ids_of: Callable[[Household], Iterable[str]]
-) -> dict[str, IntArray]:
+def _index_by_child(households: list[Household], ids_of: Callable[[Household], Iterable[str]]) -> dict[str, IntArray]:
     """Map a child id to the positions of the households whose list (``ids_of(h)``) names it."""
     positions: defaultdict[str, list[int]] = defaultdict(list)
     for position, household in enumerate(households):
@@ -129,9 +127,7 @@ def build_household_table(households: list[Household]) -> HouseholdTable:
         manages_mask=ints([mask_of(RISKS, h.approval.manages_risks) for h in hh]),
         capabilities_mask=ints([mask_of(SKILLS, capabilities(h)) for h in hh]),
         exemption_max=ints([h.approval.exemption.max_children if h.approval.exemption else 0 for h in hh]),
-        exemption_expires=ints(
-            [h.approval.exemption.expires.toordinal() if h.approval.exemption else 0 for h in hh]
-        ),
+        exemption_expires=ints([h.approval.exemption.expires.toordinal() if h.approval.exemption else 0 for h in hh]),
         lat_rad=np.radians(np.asarray([h.location.lat for h in hh], dtype=np.float64)),
         lon_rad=np.radians(np.asarray([h.location.lon for h in hh], dtype=np.float64)),
         bedrooms_free=ints([h.bedrooms_free for h in hh]),
@@ -144,17 +140,16 @@ def build_household_table(households: list[Household]) -> HouseholdTable:
         current_one_group=np.asarray([_one_group(h) for h in hh], dtype=object),
         current_min_age=ints([min(current_ages(h, lambda c: True), default=NO_AGE_HIGH) for h in hh]),
         current_max_age=ints([max(current_ages(h, lambda c: True), default=NO_AGE_LOW) for h in hh]),
-        current_max_sexual_harm_age=ints([
-            max(current_ages(h, lambda c: "sexual_harm" in c.risks_to_others), default=NO_AGE_LOW) for h in hh
-        ]),
+        current_max_sexual_harm_age=ints(
+            [max(current_ages(h, lambda c: "sexual_harm" in c.risks_to_others), default=NO_AGE_LOW) for h in hh]
+        ),
         current_has_solo=bools([any(c.living_companions == "solo" for c in h.current_children) for h in hh]),
-        current_max_only_older_age=ints([
-            max(current_ages(h, lambda c: c.living_companions == "only_older"), default=NO_AGE_LOW) for h in hh
-        ]),
-        current_min_only_younger_age=ints([
-            min(current_ages(h, lambda c: c.living_companions == "only_younger"), default=NO_AGE_HIGH)
-            for h in hh
-        ]),
+        current_max_only_older_age=ints(
+            [max(current_ages(h, lambda c: c.living_companions == "only_older"), default=NO_AGE_LOW) for h in hh]
+        ),
+        current_min_only_younger_age=ints(
+            [min(current_ages(h, lambda c: c.living_companions == "only_younger"), default=NO_AGE_HIGH) for h in hh]
+        ),
         named_children_index=_index_by_child(hh, lambda h: set(h.approval.named_children)),
         do_not_place_index=_index_by_child(hh, lambda h: set(h.do_not_place)),
         exemption_index=_index_by_child(

@@ -7,23 +7,53 @@ from typing import Literal, get_args
 
 Gender = Literal["female", "male", "other"]
 PlacementKind = Literal[
-    "emergency", "short_term", "long_term", "short_break", "parent_and_child", "remand", "step_down",
+    "emergency",
+    "short_term",
+    "long_term",
+    "short_break",
+    "parent_and_child",
+    "remand",
+    "step_down",
     "staying_put",
 ]
 CarerType = Literal[
-    "mainstream", "short_break", "parent_and_child", "specialist", "pathway", "supported_lodgings",
+    "mainstream",
+    "short_break",
+    "parent_and_child",
+    "specialist",
+    "pathway",
+    "supported_lodgings",
     "connected",
 ]
 Provider = Literal["in_house", "ifa"]
 RiskToSelf = Literal["self_harm", "cse", "cce", "substance_misuse", "eating_disorder", "missing"]
 RiskToOthers = Literal["physical_harm", "sexual_harm", "fire_setting", "animal_harm", "criminal_exploitation"]
 Risk = Literal[
-    "self_harm", "cse", "cce", "substance_misuse", "eating_disorder", "missing",
-    "physical_harm", "sexual_harm", "fire_setting", "animal_harm", "criminal_exploitation",
+    "self_harm",
+    "cse",
+    "cce",
+    "substance_misuse",
+    "eating_disorder",
+    "missing",
+    "physical_harm",
+    "sexual_harm",
+    "fire_setting",
+    "animal_harm",
+    "criminal_exploitation",
 ]
 Skill = Literal[
-    "asd", "learning_disability", "physical_disability", "complex_health", "mental_health", "therapeutic",
-    "teenagers", "parent_and_child", "step_down", "bsl", "makaton", "wheelchair_access",
+    "asd",
+    "learning_disability",
+    "physical_disability",
+    "complex_health",
+    "mental_health",
+    "therapeutic",
+    "teenagers",
+    "parent_and_child",
+    "step_down",
+    "bsl",
+    "makaton",
+    "wheelchair_access",
 ]
 Communication = Literal["bsl", "makaton", "esol", "other"]
 LivingCompanions = Literal["any", "solo", "only_older", "only_younger"]

@@ -1,0 +1,219 @@
+"""What every hard rule is made of, and the placement it judges.
+
+A hard rule judges a *part*: the children of one placement request going to one household together
+(the whole sibling group, or one part of a split). It has two checks that must always agree:
+
+* ``violations(part, table)``: vectorised over every household (numpy), used to filter candidates;
+* ``check(part, household, current)``: scalar, for one household with an explicit list of the children
+  already there (in a batch, other requests' children are added to it), used by ``matching/validate.py``
+  and to write the reason a duty worker reads.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+
+from domain.ages import age_on, short_date
+from domain.snapshot import Child, CurrentChild, Household, Request, Snapshot
+from domain.tables import BoolArray, HouseholdTable
+
+#: Distance limit when neither the request nor the policy sets one (DESIGN.md precise reading 10).
+DEFAULT_MAX_DISTANCE_KM = 80.0
+
+#: Roles that may authorise a relaxation, with the words the duty team reads.
+ROLE_LABELS: dict[str, str] = {
+    "team_manager": "team manager",
+    "nominated_officer": "nominated officer",
+    "fostering_service_manager": "fostering service manager",
+}
+
+
+@dataclass(frozen=True)
+class NewChild:
+    """A child of the request being placed, with the age the rules use."""
+
+    child: Child
+    age: int
+
+    @property
+    def id(self) -> str:
+        return self.child.id
+
+    @property
+    def label(self) -> str:
+        """How reasons name the child: the given name if recorded, else the id."""
+        return self.child.name or self.child.id
+
+
+@dataclass(frozen=True, eq=False)
+class Part:
+    """Children of one request that would live in one household together."""
+
+    request: Request
+    children: tuple[NewChild, ...]
+    distance_limit_km: float
+
+    @property
+    def size(self) -> int:
+        return len(self.children)
+
+    @property
+    def needed_by(self) -> dt.date:
+        return self.request.needed_by
+
+    @property
+    def on(self) -> str:
+        """The needed-by date as reasons say it."""
+        return short_date(self.request.needed_by)
+
+    @cached_property
+    def ids(self) -> frozenset[str]:
+        return frozenset(c.id for c in self.children)
+
+    @property
+    def is_emergency(self) -> bool:
+        """Emergency placements may go outside terms of approval with sign-off (Fostering Regs 2011 r.24)."""
+        return self.request.kind == "emergency" or self.request.urgency == "today"
+
+
+def distance_limit_km(request: Request, snapshot: Snapshot) -> float:
+    """The request's limit when set (even above the policy's), else the policy's, else 80 km."""
+    if request.max_distance_km is not None:
+        return request.max_distance_km
+    if snapshot.policy.max_distance_km is not None:
+        return snapshot.policy.max_distance_km
+    return DEFAULT_MAX_DISTANCE_KM
+
+
+def make_part(snapshot_children: dict[str, Child], request: Request, child_ids: Sequence[str], limit_km: float) -> Part:
+    """A part of ``request`` made of ``child_ids``, ages taken on ``needed_by``."""
+    return Part(
+        request=request,
+        children=tuple(
+            NewChild(snapshot_children[c], age_on(snapshot_children[c].date_of_birth, request.needed_by))
+            for c in child_ids
+        ),
+        distance_limit_km=limit_km,
+    )
+
+
+@dataclass(frozen=True)
+class Home:
+    """One household as a scalar check sees it: the children already there and rooms already taken.
+
+    In a rank these are the household's own current children. In a batch, the children of other
+    requests placed in the same household are added as current children (their age taken on the
+    checked request's needed-by date) and their rooms are counted in ``rooms_taken``.
+    """
+
+    household: Household
+    current: tuple[CurrentChild, ...]
+    rooms_taken: int = 0
+
+    @classmethod
+    def as_is(cls, household: Household) -> Home:
+        return cls(household, tuple(household.current_children))
+
+
+Violations = Callable[[Part, HouseholdTable], BoolArray]
+Check = Callable[[Part, Home], str | None]
+RelaxableWhere = Callable[[Part, HouseholdTable], BoolArray]
+RelaxableOne = Callable[[Part, Household], bool]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One hard rule: identity, legal basis, who may relax it, and its two checks."""
+
+    id: str
+    title: str
+    legal_basis: str
+    reason_template: str
+    violations: Violations
+    check: Check
+    relaxable_by: str | None = None
+    relaxation: str | None = None
+    emergency_only: bool = False
+    relaxable_where: RelaxableWhere | None = field(default=None)
+    relaxable_one: RelaxableOne | None = field(default=None)
+
+    def may_relax(self, part: Part) -> bool:
+        """Whether this request enables relaxing this rule and the rule allows it for this request."""
+        if self.relaxable_by is None or self.id not in part.request.allow_relaxations:
+            return False
+        return part.is_emergency or not self.emergency_only
+
+    def why_not_relaxable(self, part: Part) -> str:
+        """A sentence saying why this rule cannot be relaxed for this request (empty if it can)."""
+        if self.relaxable_by is None:
+            return "this rule is never relaxed"
+        if self.emergency_only and not part.is_emergency:
+            return "only an emergency placement may go outside terms of approval"
+        if self.id not in part.request.allow_relaxations:
+            return "the request does not allow relaxing it"
+        return ""
+
+    def relaxable_mask(self, part: Part, table: HouseholdTable) -> BoolArray:
+        """Households whose violation of this rule could be relaxed for this request."""
+        if not self.may_relax(part):
+            return np.zeros(len(table), dtype=bool)
+        if self.relaxable_where is None:
+            return np.ones(len(table), dtype=bool)
+        return self.relaxable_where(part, table)
+
+    def relaxable_for(self, part: Part, household: Household) -> bool:
+        """Scalar twin of ``relaxable_mask``."""
+        if not self.may_relax(part):
+            return False
+        return self.relaxable_one is None or self.relaxable_one(part, household)
+
+
+def any_child(part: Part, table: HouseholdTable, test: Callable[[NewChild], BoolArray]) -> BoolArray:
+    """True where ``test`` is true for at least one child of the part."""
+    result = np.zeros(len(table), dtype=bool)
+    for child in part.children:
+        result |= test(child)
+    return result
+
+
+def words(value: str) -> str:
+    """A vocabulary id as words: ``short_term`` -> ``short term``, ``cse`` -> ``CSE``."""
+    upper = {"cse": "CSE", "cce": "CCE", "bsl": "BSL", "asd": "ASD", "ifa": "IFA"}
+    return upper.get(value, value.replace("_", " "))
+
+
+def listing(values: Sequence[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    items = list(values)
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def exemption_applies_mask(part: Part, table: HouseholdTable) -> BoolArray:
+    """Where an exemption is in force on needed-by and names every child of the part (reading 3)."""
+    result: BoolArray = table.exemption_expires >= part.needed_by.toordinal()
+    for child in part.children:
+        result &= table.names(table.exemption_index, child.id)
+    return result
+
+
+def exemption_applies(part: Part, household: Household) -> bool:
+    """Scalar twin of ``exemption_applies_mask``."""
+    exemption = household.approval.exemption
+    return exemption is not None and exemption.expires >= part.needed_by and part.ids <= set(exemption.named_children)
+
+
+def part_groups(part: Part) -> set[str]:
+    """The sibling group ids the part's children carry (they count as one group whatever these are)."""
+    return {c.child.sibling_group for c in part.children if c.child.sibling_group is not None}
+
+
+def rooms_needed(part: Part, shared_bedroom_allowed: bool) -> int:
+    """One room per child, or half that rounded up where siblings may share (reading 6)."""
+    return (part.size + 1) // 2 if shared_bedroom_allowed else part.size

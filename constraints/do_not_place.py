@@ -1,0 +1,27 @@
+"""A child on a household's do-not-place list is never placed there."""
+
+from __future__ import annotations
+
+from constraints.base import Home, Part, Rule, any_child, listing
+from domain.tables import BoolArray, HouseholdTable
+
+
+def violations(part: Part, table: HouseholdTable) -> BoolArray:
+    return any_child(part, table, lambda c: table.names(table.do_not_place_index, c.id))
+
+
+def check(part: Part, home: Home) -> str | None:
+    listed = [c.label for c in part.children if c.id in home.household.do_not_place]
+    if not listed:
+        return None
+    return f"{listing(listed)} {'is' if len(listed) == 1 else 'are'} on this household's do-not-place list"
+
+
+RULE = Rule(
+    id="do_not_place",
+    title="Do not place",
+    legal_basis="Safeguarding decision recorded on the household's file (Working Together to Safeguard Children 2023)",
+    reason_template="{child} is on this household's do-not-place list",
+    violations=violations,
+    check=check,
+)

@@ -1,0 +1,83 @@
+"""Children who must live alone, only with older or only with younger children (DESIGN.md reading 9).
+
+Judged on every pair that includes a new child, both ways, siblings of the same request included. A
+clash that already exists between two children already there is not blamed on the placement.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+
+from constraints.base import Home, Part, Rule
+from domain.tables import BoolArray, HouseholdTable
+
+
+def _within_part(part: Part) -> list[str]:
+    """Clashes between the children of the part itself (the same for every household)."""
+    clashes = []
+    for child in part.children:
+        others = [o for o in part.children if o is not child]
+        need = child.child.living_companions
+        if need == "solo" and others:
+            clashes.append(f"{child.label} must live alone; siblings would be placed too")
+        elif need == "only_older" and any(o.age <= child.age for o in others):
+            clashes.append(f"{child.label} ({child.age}) must live only with older children; a sibling is not older")
+        elif need == "only_younger" and any(o.age >= child.age for o in others):
+            clashes.append(
+                f"{child.label} ({child.age}) must live only with younger children; a sibling is not younger"
+            )
+    return clashes
+
+
+def violations(part: Part, table: HouseholdTable) -> BoolArray:
+    if _within_part(part):
+        return np.ones(len(table), dtype=bool)
+    result: BoolArray = table.current_has_solo.copy()
+    for child in part.children:
+        need = child.child.living_companions
+        if need == "solo":
+            result |= table.n_current > 0
+        elif need == "only_older":
+            result |= table.current_min_age <= child.age
+        elif need == "only_younger":
+            result |= table.current_max_age >= child.age
+        result |= child.age <= table.current_max_only_older_age
+        result |= child.age >= table.current_min_only_younger_age
+    return result
+
+
+def _with_current(part: Part, home: Home) -> Iterator[str]:
+    for child in part.children:
+        need = child.child.living_companions
+        ages = sorted(k.age for k in home.current)
+        if need == "solo" and ages:
+            yield f"{child.label} must live alone; {len(ages)} other foster child(ren) there"
+        elif need == "only_older" and ages and ages[0] <= child.age:
+            yield f"{child.label} ({child.age}) must live only with older children; a child of {ages[0]} is there"
+        elif need == "only_younger" and ages and ages[-1] >= child.age:
+            yield f"{child.label} ({child.age}) must live only with younger children; a child of {ages[-1]} is there"
+    for k in home.current:
+        if k.living_companions == "solo":
+            yield f"a child already there ({k.age}) must live alone"
+        elif k.living_companions == "only_older" and any(c.age <= k.age for c in part.children):
+            yield f"a child already there ({k.age}) must live only with older children"
+        elif k.living_companions == "only_younger" and any(c.age >= k.age for c in part.children):
+            yield f"a child already there ({k.age}) must live only with younger children"
+
+
+def check(part: Part, home: Home) -> str | None:
+    clashes = _within_part(part) + list(_with_current(part, home))
+    return "; ".join(clashes) if clashes else None
+
+
+RULE = Rule(
+    id="living_companions",
+    title="Living companions",
+    legal_basis="Care Planning, Placement and Case Review (England) Regulations 2010, reg. 9 and the "
+    "child's placement plan (who the child may live with)",
+    reason_template="{child} must live alone | only with older children | only with younger children",
+    violations=violations,
+    check=check,
+)

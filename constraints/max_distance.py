@@ -1,0 +1,44 @@
+"""Each child is placed within the distance limit of their home or school (great-circle km)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from constraints.base import Home, Part, Rule
+from domain.geo import haversine_km, haversine_km_many
+from domain.tables import BoolArray, HouseholdTable
+
+
+def violations(part: Part, table: HouseholdTable) -> BoolArray:
+    result = np.zeros(len(table), dtype=bool)
+    for child in part.children:
+        if child.child.location is not None:
+            km = haversine_km_many(child.child.location.lat, child.child.location.lon, table.lat_rad, table.lon_rad)
+            result |= km > part.distance_limit_km
+    return result
+
+
+def check(part: Part, home: Home) -> str | None:
+    where = home.household.location
+    far = []
+    for c in part.children:
+        if c.child.location is None:
+            continue
+        km = haversine_km(c.child.location.lat, c.child.location.lon, where.lat, where.lon)
+        if km > part.distance_limit_km:
+            far.append(f"{km:.1f} km from {c.label}'s home")
+    if not far:
+        return None
+    return f"{'; '.join(far)}; the limit is {part.distance_limit_km:g} km"
+
+
+RULE = Rule(
+    id="max_distance",
+    title="Distance from home",
+    legal_basis="Children Act 1989, s.22C(7)-(9) (a placement near home, not disrupting education)",
+    reason_template="{km} km from {child}'s home; the limit is {limit} km",
+    violations=violations,
+    check=check,
+    relaxable_by="team_manager",
+    relaxation="a placement further away, agreed by the team manager",
+)

@@ -1,0 +1,36 @@
+"""The request's kind of placement must be one the household is approved for."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from constraints.base import Home, Part, Rule, listing, words
+from domain.tables import BoolArray, HouseholdTable
+from domain.vocab import PLACEMENT_KINDS, bit_of
+
+
+def violations(part: Part, table: HouseholdTable) -> BoolArray:
+    result: BoolArray = (table.kinds_mask & bit_of(PLACEMENT_KINDS, part.request.kind)) == 0
+    return np.asarray(result, dtype=bool)
+
+
+def check(part: Part, home: Home) -> str | None:
+    household = home.household
+    approved = household.approval.placement_kinds
+    if part.request.kind in approved:
+        return None
+    kinds = listing([words(k) for k in approved]) if approved else "no kind of placement"
+    return f"approved for {kinds}; this is a {words(part.request.kind)} placement"
+
+
+RULE = Rule(
+    id="placement_kind",
+    title="Kind of placement",
+    legal_basis="Fostering Services (England) Regulations 2011, reg. 27(5) (terms of approval)",
+    reason_template="approved for {kinds}; this is a {kind} placement",
+    violations=violations,
+    check=check,
+    relaxable_by="nominated_officer",
+    relaxation="emergency placement outside terms of approval, up to 6 working days (reg. 24)",
+    emergency_only=True,
+)

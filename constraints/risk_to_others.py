@@ -1,0 +1,83 @@
+"""Risks a child poses to others: managed by the carers, no younger child with sexual-harm risk, no pets
+with harm to animals (DESIGN.md precise readings 8 and 11)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from constraints.base import Home, NewChild, Part, Rule, listing, words
+from domain.tables import BoolArray, HouseholdTable
+from domain.vocab import RISKS, mask_of
+
+SEXUAL_HARM = "sexual_harm"
+ANIMAL_HARM = "animal_harm"
+
+
+def _harms(child: NewChild) -> bool:
+    return SEXUAL_HARM in child.child.risks_to_others
+
+
+def _sibling_clash(part: Part) -> list[str]:
+    """Sexual-harm clashes inside the part itself: an older child with the risk and a younger one."""
+    return [
+        f"{older.label} ({older.age}, sexual harm risk) and younger {younger.label} ({younger.age})"
+        for older in part.children
+        if _harms(older)
+        for younger in part.children
+        if younger.age < older.age
+    ]
+
+
+def violations(part: Part, table: HouseholdTable) -> BoolArray:
+    if _sibling_clash(part):
+        return np.ones(len(table), dtype=bool)
+    result = np.zeros(len(table), dtype=bool)
+    for child in part.children:
+        risks = child.child.risks_to_others
+        result |= (mask_of(RISKS, risks) & ~table.manages_mask) != 0
+        if ANIMAL_HARM in risks:
+            result |= table.has_pets
+        if SEXUAL_HARM in risks:
+            result |= table.current_min_age < child.age
+        result |= child.age < table.current_max_sexual_harm_age
+    return result
+
+
+def check(part: Part, home: Home) -> str | None:
+    managed = set(home.household.approval.manages_risks)
+    reasons = [
+        f"not approved to manage {listing([words(r) for r in c.child.risks_to_others if r not in managed])} ({c.label})"
+        for c in part.children
+        if not set(c.child.risks_to_others) <= managed
+    ]
+    if home.household.pets:
+        reasons += [
+            f"{c.label} has a risk of harm to animals and the household has pets ({listing(home.household.pets)})"
+            for c in part.children
+            if ANIMAL_HARM in c.child.risks_to_others
+        ]
+    for c in part.children:
+        if _harms(c):
+            younger = sorted(k.age for k in home.current if k.age < c.age)
+            if younger:
+                reasons.append(f"{c.label} ({c.age}, sexual harm risk) would live with a younger child ({younger[0]})")
+    for k in home.current:
+        if SEXUAL_HARM in k.risks_to_others:
+            younger_new = [c.label for c in part.children if c.age < k.age]
+            if younger_new:
+                reasons.append(
+                    f"a child already there ({k.age}) has a sexual harm risk; {listing(younger_new)} is younger"
+                )
+    reasons += _sibling_clash(part)
+    return "; ".join(reasons) if reasons else None
+
+
+RULE = Rule(
+    id="risk_to_others",
+    title="Risks to others",
+    legal_basis="Fostering Services (England) Regulations 2011, reg. 11 and National Minimum Standards "
+    "2011, standard 15 (matching must safeguard every child in the household)",
+    reason_template="not approved to manage {risk} ({child}) | {child} would live with a younger child",
+    violations=violations,
+    check=check,
+)

@@ -1,0 +1,54 @@
+"""No more than three foster children, unless they are all one sibling group or an exemption applies."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from constraints.base import Home, Part, Rule, exemption_applies, exemption_applies_mask, listing, part_groups
+from domain.tables import BoolArray, HouseholdTable
+
+#: The usual fostering limit (Children Act 1989, Schedule 7, para. 2).
+USUAL_LIMIT = 3
+
+
+def violations(part: Part, table: HouseholdTable) -> BoolArray:
+    total = table.n_current + part.size
+    one_group = table.n_current == 0
+    for group in part_groups(part):
+        one_group = one_group | (table.current_one_group == group)
+    exempt = exemption_applies_mask(part, table) & (total <= table.exemption_max)
+    result: BoolArray = (total > USUAL_LIMIT) & ~one_group & ~exempt
+    return np.asarray(result, dtype=bool)
+
+
+def check(part: Part, home: Home) -> str | None:
+    total = len(home.current) + part.size
+    if total <= USUAL_LIMIT:
+        return None
+    current_groups = {c.sibling_group for c in home.current}
+    if not home.current or (
+        len(current_groups) == 1 and None not in current_groups and current_groups <= part_groups(part)
+    ):
+        return None
+    exemption = home.household.approval.exemption
+    if exemption is not None and exemption_applies(part, home.household):
+        if total <= exemption.max_children:
+            return None
+        return f"would have {total} foster children; the exemption allows {exemption.max_children}"
+    names = listing([c.label for c in part.children])
+    return (
+        f"would have {total} foster children, above the usual limit of {USUAL_LIMIT}, not all one sibling "
+        f"group, and no exemption in force on {part.on} names {names}"
+    )
+
+
+RULE = Rule(
+    id="usual_fostering_limit",
+    title="Usual fostering limit of three",
+    legal_basis="Children Act 1989, Schedule 7 (the usual fostering limit and exemptions)",
+    reason_template="would have {total} foster children, above the usual limit of 3, not one sibling group",
+    violations=violations,
+    check=check,
+    relaxable_by="fostering_service_manager",
+    relaxation="an exemption from the usual fostering limit (Children Act 1989, Schedule 7, para. 4)",
+)
