@@ -142,11 +142,15 @@ class Rule:
     relaxable_where: RelaxableWhere | None = field(default=None)
     relaxable_one: RelaxableOne | None = field(default=None)
 
+    def could_relax(self, part: Part, household: Household | None = None) -> bool:
+        """Whether a breach could be relaxed for this request at all, if the request asked for it."""
+        if self.relaxable_by is None or (self.emergency_only and not part.is_emergency):
+            return False
+        return household is None or self.relaxable_one is None or self.relaxable_one(part, household)
+
     def may_relax(self, part: Part) -> bool:
         """Whether this request enables relaxing this rule and the rule allows it for this request."""
-        if self.relaxable_by is None or self.id not in part.request.allow_relaxations:
-            return False
-        return part.is_emergency or not self.emergency_only
+        return self.id in part.request.allow_relaxations and self.could_relax(part)
 
     def why_not_relaxable(self, part: Part) -> str:
         """A sentence saying why this rule cannot be relaxed for this request (empty if it can)."""

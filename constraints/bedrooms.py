@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from constraints.base import Home, Part, Rule, rooms_needed
+from constraints.base import Home, Part, Rule, listing, rooms_needed
 from domain.tables import BoolArray, HouseholdTable
 
 
@@ -23,7 +23,9 @@ def check(part: Part, home: Home) -> str | None:
     rooms = "bedroom" if free == 1 else "bedrooms"
     sharing = " (siblings sharing)" if household.shared_bedroom_allowed and part.size > 1 else ""
     taken = f" after {home.rooms_taken} taken by other placements" if home.rooms_taken else ""
-    return f"{free} {rooms} free{taken}; {part.size} to place need {needed}{sharing}"
+    who = listing([c.label for c in part.children])
+    verb = "needs" if part.size == 1 else "need"
+    return f"{free} {rooms} free{taken}; {who} {verb} {needed}{sharing}"
 
 
 RULE = Rule(
@@ -31,7 +33,7 @@ RULE = Rule(
     title="Bedrooms",
     legal_basis="National Minimum Standards for Fostering Services 2011, standard 10.6 (own bedroom "
     "unless sharing is suitable)",
-    reason_template="{free} bedrooms free; {size} children need {needed}",
+    reason_template="{free} bedrooms free; {children} need {needed}",
     violations=violations,
     check=check,
 )

@@ -18,6 +18,15 @@ def violations(part: Part, table: HouseholdTable) -> BoolArray:
     return result
 
 
+def _shown(km: float, limit: float) -> str:
+    """The distance to one decimal, or more where one decimal would not show it is over the limit."""
+    for places in (1, 2, 3):
+        shown = f"{km:.{places}f}"
+        if float(shown) > limit:
+            return shown
+    return f"just over {limit:g}"
+
+
 def check(part: Part, home: Home) -> str | None:
     where = home.household.location
     far = []
@@ -26,7 +35,7 @@ def check(part: Part, home: Home) -> str | None:
             continue
         km = haversine_km(c.child.location.lat, c.child.location.lon, where.lat, where.lon)
         if km > part.distance_limit_km:
-            far.append(f"{km:.1f} km from {c.label}'s home")
+            far.append(f"{_shown(km, part.distance_limit_km)} km from {c.label}'s home")
     if not far:
         return None
     return f"{'; '.join(far)}; the limit is {part.distance_limit_km:g} km"

@@ -20,7 +20,9 @@ def check(part: Part, home: Home) -> str | None:
     if part.request.kind in approved:
         return None
     kinds = listing([words(k) for k in approved]) if approved else "no kind of placement"
-    return f"approved for {kinds}; this is a {words(part.request.kind)} placement"
+    kind = words(part.request.kind)
+    article = "an" if kind[0] in "aeiou" else "a"
+    return f"approved for {kinds}; this is {article} {kind} placement"
 
 
 RULE = Rule(

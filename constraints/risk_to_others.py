@@ -20,7 +20,7 @@ def _harms(child: NewChild) -> bool:
 def _sibling_clash(part: Part) -> list[str]:
     """Sexual-harm clashes inside the part itself: an older child with the risk and a younger one."""
     return [
-        f"{older.label} ({older.age}, sexual harm risk) and younger {younger.label} ({younger.age})"
+        f"{older.label} ({older.age}, sexual harm risk) would live with younger sibling {younger.label} ({younger.age})"
         for older in part.children
         if _harms(older)
         for younger in part.children
@@ -65,8 +65,9 @@ def check(part: Part, home: Home) -> str | None:
         if SEXUAL_HARM in k.risks_to_others:
             younger_new = [c.label for c in part.children if c.age < k.age]
             if younger_new:
+                verb = "is" if len(younger_new) == 1 else "are"
                 reasons.append(
-                    f"a child already there ({k.age}) has a sexual harm risk; {listing(younger_new)} is younger"
+                    f"a child already there ({k.age}) has a sexual harm risk; {listing(younger_new)} {verb} younger"
                 )
     reasons += _sibling_clash(part)
     return "; ".join(reasons) if reasons else None

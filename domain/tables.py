@@ -74,6 +74,12 @@ class HouseholdTable:
     named_children_index: dict[str, IntArray]
     do_not_place_index: dict[str, IntArray]
     exemption_index: dict[str, IntArray]
+    language_index: dict[str, IntArray]
+    religion: NDArray[np.object_]
+    has_preferences: BoolArray
+    preferred_age_min: IntArray
+    preferred_age_max: IntArray
+    preferred_genders_mask: IntArray
 
     def __len__(self) -> int:
         return len(self.households)
@@ -155,6 +161,16 @@ def build_household_table(households: list[Household]) -> HouseholdTable:
         exemption_index=_index_by_child(
             hh, lambda h: set(h.approval.exemption.named_children) if h.approval.exemption else set()
         ),
+        language_index=_index_by_child(hh, lambda h: set(h.languages)),
+        religion=np.asarray([h.religion for h in hh], dtype=object),
+        has_preferences=bools([h.preferences is not None for h in hh]),
+        preferred_age_min=ints(
+            [h.preferences.age_min if h.preferences and h.preferences.age_min is not None else NO_AGE_LOW for h in hh]
+        ),
+        preferred_age_max=ints(
+            [h.preferences.age_max if h.preferences and h.preferences.age_max is not None else NO_AGE_HIGH for h in hh]
+        ),
+        preferred_genders_mask=ints([mask_of(GENDERS, h.preferences.genders) if h.preferences else 0 for h in hh]),
     )
 
 

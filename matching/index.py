@@ -1,0 +1,63 @@
+"""A snapshot prepared for matching: lookups by id, the household table and the weights, built once."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from constraints.base import Part, distance_limit_km, make_part
+from constraints.registry import RULES_BY_ID
+from domain.errors import InputError, Problem
+from domain.snapshot import Child, Household, Request, Snapshot
+from domain.tables import HouseholdTable, build_household_table
+from scoring.weights import weights_for
+
+
+@dataclass(frozen=True, eq=False)
+class SnapshotIndex:
+    """Everything matching needs from one snapshot, built once and shared by every request."""
+
+    snapshot: Snapshot
+    source: str
+    table: HouseholdTable
+    children: Mapping[str, Child]
+    requests: Mapping[str, Request]
+    weights: Mapping[str, int]
+
+    @classmethod
+    def build(cls, snapshot: Snapshot, source: str = "snapshot") -> SnapshotIndex:
+        """Index ``snapshot``; raises ``InputError`` for what the loader cannot know (rule ids, weights)."""
+        problems = [
+            Problem(source, f"request {r.id}", "allow_relaxations", f"unknown rule id {rule_id!r}")
+            for r in snapshot.requests
+            for rule_id in r.allow_relaxations
+            if rule_id not in RULES_BY_ID
+        ]
+        if problems:
+            raise InputError(problems)
+        return cls(
+            snapshot=snapshot,
+            source=source,
+            table=build_household_table(list(snapshot.households)),
+            children={c.id: c for c in snapshot.children},
+            requests={r.id: r for r in snapshot.requests},
+            weights=weights_for(snapshot.policy, source),
+        )
+
+    def request(self, request_id: str) -> Request:
+        found = self.requests.get(request_id)
+        if found is None:
+            raise InputError.one(self.source, f"request {request_id}", "request", "no such request in the snapshot")
+        return found
+
+    def household(self, household_id: str) -> Household:
+        position = self.table.position.get(household_id)
+        if position is None:
+            raise InputError.one(
+                self.source, f"household {household_id}", "household", "no such household in the snapshot"
+            )
+        return self.table.households[position]
+
+    def part(self, request: Request, child_ids: Sequence[str]) -> Part:
+        """The children ``child_ids`` of ``request`` as one part, ages on its needed-by date."""
+        return make_part(dict(self.children), request, child_ids, distance_limit_km(request, self.snapshot))

@@ -1,0 +1,46 @@
+"""Closer is better: each child scores by distance from home, with a bonus within 20 miles."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from constraints.base import Part
+from domain.geo import haversine_km, haversine_km_many
+from domain.snapshot import Household
+from domain.tables import HouseholdTable, IntArray
+from scoring.base import Criterion, ScoringContext, as_points, zeros
+
+
+def _child_points(km: np.ndarray, limit: float, ctx: ScoringContext) -> np.ndarray:
+    w = ctx.weights
+    linear = w["distance"] * np.clip(1.0 - km / limit, 0.0, 1.0)
+    return linear + np.where(km <= w["near_home_km"], w["near_home_bonus"], 0)
+
+
+def points(part: Part, table: HouseholdTable, idx: IntArray, ctx: ScoringContext) -> IntArray:
+    total = zeros(idx)
+    for child in part.children:
+        if child.child.location is None:
+            continue
+        km = haversine_km_many(
+            child.child.location.lat, child.child.location.lon, table.lat_rad[idx], table.lon_rad[idx]
+        )
+        total += as_points(_child_points(km, part.distance_limit_km, ctx))
+    return total
+
+
+def reason(part: Part, household: Household, pts: int, ctx: ScoringContext) -> str:
+    parts = []
+    for child in part.children:
+        if child.child.location is None:
+            parts.append(f"{child.label}'s home location is not recorded")
+            continue
+        km = haversine_km(
+            child.child.location.lat, child.child.location.lon, household.location.lat, household.location.lon
+        )
+        near = " (within 20 miles)" if km <= ctx.weights["near_home_km"] else ""
+        parts.append(f"{km:.1f} km from {child.label}'s home{near}")
+    return "; ".join(parts)
+
+
+CRITERION = Criterion(id="distance", title="Distance from home", points=points, reason=reason)

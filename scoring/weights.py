@@ -1,0 +1,70 @@
+"""The one table of integer weights. Every soft criterion and the batch objective read their numbers here.
+
+A council overrides any of them in its policy file (``policy.weights``: ``{"in_house": 200}``); an
+unknown name is an input error, so a typo never silently changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+
+from domain.errors import InputError
+from domain.snapshot import Policy
+
+DEFAULT_WEIGHTS: Mapping[str, int] = MappingProxyType(
+    {
+        # Distance, per child: this many points at 0 km, falling linearly to 0 at the request's distance limit.
+        # Keeps children near family, school and friends (Children Act 1989 s.22C(7)-(9)).
+        "distance": 200,
+        # Distance, per child: a bonus when within near_home_km; DESIGN.md: "within 20 miles strongly preferred".
+        "near_home_bonus": 100,
+        # 20 miles in whole kilometres (32.19 km), the radius of that bonus.
+        "near_home_km": 32,
+        # Siblings kept together: points per sibling who lives with the rest of the group, i.e. children minus
+        # households used. Large, because separating siblings is the harm the duty team most wants to avoid.
+        "siblings_together": 600,
+        # In-house first, per child: the council's own carers (about GBP 400 a week) before agencies (GBP 750+).
+        "in_house": 150,
+        # Weekly cost, per child: one point for every cost_step_gbp below cost_ceiling_gbp a week.
+        "cost_ceiling_gbp": 1200,
+        # Pounds per point of weekly cost (GBP 420 a week earns 78 points, GBP 850 earns 35).
+        "cost_step_gbp": 10,
+        # Per "would benefit" need of a child that the household's skills meet (e.g. ASD experience).
+        "would_benefit": 60,
+        # Per child whose stated first language is spoken in the household.
+        "language": 80,
+        # Per child whose stated religion is the household's.
+        "religion": 50,
+        # Per child inside the carers' own stated preferences (ages, genders): a better-sustained placement.
+        "preference_met": 40,
+        # Per child outside the carers' preferences (subtracted): they may take the child but did not wish to.
+        "preference_missed": 60,
+        # Per child who lived in this household before: continuity of care (Care Planning Regs 2010 reg. 9).
+        "continuity": 150,
+        # Fit with the children already there, per child: a household with no other foster child gets this much...
+        "fit_no_other_children": 40,
+        # ...less this much for each foster child already living there (carers' attention is shared).
+        "fit_per_current_child": 15,
+        # Scarcity: at most this many points subtracted for taking a home other waiting children need most.
+        "scarcity": 300,
+        # Per hard rule relaxed (subtracted): a relaxed option ranks below any legal one unless much better.
+        "relaxation": 1000,
+        # Batch objective, first level: points per child placed, multiplied by the urgency and priority factors.
+        "placed_child": 100,
+        # Batch urgency factors (per child placed): needed today, within 5 days, planned.
+        "urgency_today": 3,
+        "urgency_within_5_days": 2,
+        "urgency_planned": 1,
+    }
+)
+
+
+def weights_for(policy: Policy, source: str = "snapshot") -> Mapping[str, int]:
+    """The default weights with the policy's overrides; unknown names are input errors naming ``source``."""
+    unknown = sorted(set(policy.weights) - set(DEFAULT_WEIGHTS))
+    if unknown:
+        raise InputError.one(
+            source, "policy", f"weights.{unknown[0]}", f"unknown weight; known: {', '.join(DEFAULT_WEIGHTS)}"
+        )
+    return MappingProxyType({**DEFAULT_WEIGHTS, **policy.weights})
