@@ -10,8 +10,18 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from constraints.base import Home, Part, Rule
+from constraints.base import Home, NewChild, Part, Rule, listing
 from domain.tables import BoolArray, HouseholdTable
+
+
+def _siblings(others: list[NewChild], ages: bool = True) -> str:
+    """``sibling Ben (9)`` or ``siblings Ben (9) and Cal (7)``."""
+    names = [f"{o.label} ({o.age})" if ages else o.label for o in others]
+    return f"{'sibling' if len(names) == 1 else 'siblings'} {listing(names)}"
+
+
+def _are(items: list[NewChild] | list[str]) -> str:
+    return "is" if len(items) == 1 else "are"
 
 
 def _within_part(part: Part) -> list[str]:
@@ -21,12 +31,16 @@ def _within_part(part: Part) -> list[str]:
         others = [o for o in part.children if o is not child]
         need = child.child.living_companions
         if need == "solo" and others:
-            clashes.append(f"{child.label} must live alone; siblings would be placed too")
-        elif need == "only_older" and any(o.age <= child.age for o in others):
-            clashes.append(f"{child.label} ({child.age}) must live only with older children; a sibling is not older")
-        elif need == "only_younger" and any(o.age >= child.age for o in others):
+            clashes.append(f"{child.label} must live alone; {_siblings(others, ages=False)} would be placed too")
+        elif need == "only_older" and (not_older := [o for o in others if o.age <= child.age]):
             clashes.append(
-                f"{child.label} ({child.age}) must live only with younger children; a sibling is not younger"
+                f"{child.label} ({child.age}) must live only with older children; "
+                f"{_siblings(not_older)} {_are(not_older)} not older"
+            )
+        elif need == "only_younger" and (not_younger := [o for o in others if o.age >= child.age]):
+            clashes.append(
+                f"{child.label} ({child.age}) must live only with younger children; "
+                f"{_siblings(not_younger)} {_are(not_younger)} not younger"
             )
     return clashes
 
@@ -53,7 +67,8 @@ def _with_current(part: Part, home: Home) -> Iterator[str]:
         need = child.child.living_companions
         ages = sorted(k.age for k in home.current)
         if need == "solo" and ages:
-            yield f"{child.label} must live alone; {len(ages)} other foster child(ren) there"
+            there = "1 other foster child is" if len(ages) == 1 else f"{len(ages)} other foster children are"
+            yield f"{child.label} must live alone; {there} there"
         elif need == "only_older" and ages and ages[0] <= child.age:
             yield f"{child.label} ({child.age}) must live only with older children; a child of {ages[0]} is there"
         elif need == "only_younger" and ages and ages[-1] >= child.age:
@@ -61,10 +76,18 @@ def _with_current(part: Part, home: Home) -> Iterator[str]:
     for k in home.current:
         if k.living_companions == "solo":
             yield f"a child already there ({k.age}) must live alone"
-        elif k.living_companions == "only_older" and any(c.age <= k.age for c in part.children):
-            yield f"a child already there ({k.age}) must live only with older children"
-        elif k.living_companions == "only_younger" and any(c.age >= k.age for c in part.children):
-            yield f"a child already there ({k.age}) must live only with younger children"
+        elif k.living_companions == "only_older" and (not_older := [c.label for c in part.children if c.age <= k.age]):
+            yield (
+                f"a child already there ({k.age}) must live only with older children; "
+                f"{listing(not_older)} {_are(not_older)} not older"
+            )
+        elif k.living_companions == "only_younger" and (
+            not_younger := [c.label for c in part.children if c.age >= k.age]
+        ):
+            yield (
+                f"a child already there ({k.age}) must live only with younger children; "
+                f"{listing(not_younger)} {_are(not_younger)} not younger"
+            )
 
 
 def check(part: Part, home: Home) -> str | None:

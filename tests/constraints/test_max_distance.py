@@ -13,7 +13,7 @@ from tests.constraints.judge import judge
 
 HOME_LAT, HOME_LON = 52.6369, -1.1398
 KM_PER_DEGREE_LAT = EARTH_RADIUS_KM * math.pi / 180
-NO_POLICY_LIMIT = {"weights": {}}
+NO_POLICY_LIMIT: dict[str, Any] = {"weights": {}}  # a policy that sets no distance limit
 
 
 def _north_of_home(km: float) -> dict[str, float]:
@@ -54,7 +54,9 @@ def test_boundary_exactly_at_the_limit_passes() -> None:
 def test_boundary_just_over_the_limit_fails() -> None:
     kid = _kid(40.0)
     just_under = math.nextafter(_km(kid), 0.0)
-    assert judge("max_distance", household(), [kid], request=request(max_distance_km=just_under)).broken
+    verdict = judge("max_distance", household(), [kid], request=request(max_distance_km=just_under))
+    assert verdict.broken
+    assert verdict.reason == "just over 40 km from Amira's home; the limit is 40 km"
     verdict = judge("max_distance", household(), [_kid(40.02)], request=request(max_distance_km=40))
     assert verdict.broken
     # One decimal would read "40.0 km ... the limit is 40 km"; the reason shows enough to be over the limit.

@@ -45,7 +45,9 @@ def test_bsl_in_communication_is_a_must_need() -> None:
 
 
 def test_makaton_in_communication_is_a_must_need() -> None:
-    verdict = judge("must_needs", household(approval={"skills": ["bsl"]}), [child(name="Ben", communication=["makaton"])])
+    verdict = judge(
+        "must_needs", household(approval={"skills": ["bsl"]}), [child(name="Ben", communication=["makaton"])]
+    )
     assert verdict.broken
     # Case left open: "Makaton" is a proper name that the shared words() helper may capitalise one day.
     assert verdict.reason is not None

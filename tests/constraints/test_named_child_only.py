@@ -27,9 +27,7 @@ def test_fails_naming_only_the_siblings_left_out() -> None:
     kids = [child("C1", name="Amira"), child("C2", name="Ben"), child("C3", name="Cal")]
     verdict = judge("named_child_only", _connected(["C2"]), kids)
     assert verdict.broken
-    assert verdict.reason == (
-        "family and friends carers approved for named children only; Amira and Cal are not named"
-    )
+    assert verdict.reason == ("family and friends carers approved for named children only; Amira and Cal are not named")
 
 
 def test_boundary_connected_carers_naming_nobody_take_nobody() -> None:

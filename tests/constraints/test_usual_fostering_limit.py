@@ -117,3 +117,10 @@ def test_boundary_one_sibling_group_needs_no_exemption_whatever_its_max() -> Non
     # The sibling-group exception stands on its own: an exemption for fewer does not undo it.
     exemption = {"max_children": 4, "named_children": ["C1", "C2"], "expires": "2027-03-01"}
     assert not judge("usual_fostering_limit", _home(_currents(3, "G1"), exemption), _kids(2, "G1")).broken
+
+
+def test_boundary_an_exemption_below_three_does_not_tighten_the_usual_limit() -> None:
+    # The usual limit only bites above 3; an exemption is permission to exceed it, never a stricter limit.
+    # (approved_places, where the exemption's max replaces the approved number, is what catches this case.)
+    exemption = {"max_children": 2, "named_children": ["C1"], "expires": "2027-03-01"}
+    assert not judge("usual_fostering_limit", _home(_currents(2), exemption), _kids(1)).broken

@@ -1,0 +1,56 @@
+"""A per-process cache of the current snapshot, keyed by the store's revision counter.
+
+Ranking reads the whole snapshot for every call; rebuilding it from the tables each time would cost
+more than the ranking. A transaction that changes snapshot data bumps the revision as it commits
+(``store.db``), so a cached snapshot is reused only while the revision it was built at is current.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from domain.snapshot import Snapshot
+from store.db import snapshot_changed
+from store.repositories.snapshots import SnapshotRepository
+
+
+@dataclass(frozen=True)
+class CachedSnapshot:
+    snapshot: Snapshot
+    revision: int
+
+
+class SnapshotCache:
+    """The latest snapshot this process built, valid while the revision has not moved."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._entry: tuple[int, dt.date, Snapshot] | None = None
+
+    def current(self, session: Session, as_of: dt.date) -> CachedSnapshot:
+        """The snapshot as committed now (or as this session sees it, if it has changed data itself).
+
+        The revision is read before and after loading: when it moved meanwhile, the rows may mix two
+        states, so the result is used once but not cached.
+        """
+        repository = SnapshotRepository(session)
+        if snapshot_changed(session):
+            return CachedSnapshot(repository.load(as_of), -1)
+        revision = repository.revision()
+        entry = self._entry
+        if entry is not None and entry[0] == revision and entry[1] == as_of:
+            return CachedSnapshot(entry[2], revision)
+        snapshot = repository.load(as_of)
+        if repository.revision() == revision:
+            with self._lock:
+                if self._entry is None or self._entry[0] <= revision:
+                    self._entry = (revision, as_of, snapshot)
+        return CachedSnapshot(snapshot, revision)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entry = None

@@ -1,0 +1,1 @@
+"""Alembic migrations of the placematch database (run them with ``store.migrate``)."""

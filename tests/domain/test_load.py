@@ -1,0 +1,91 @@
+"""Loading snapshot files: bad input names the file, the record id and the field."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from domain.ages import age_on
+from domain.errors import InputError
+from domain.load import load_snapshot, parse_snapshot
+from tests.builders import child, household, request
+
+
+def _raw(**changes: object) -> dict[str, object]:
+    raw: dict[str, object] = {
+        "as_of": "2026-11-23",
+        "policy": {"max_distance_km": 80},
+        "households": [household("H1")],
+        "children": [child("C1")],
+        "requests": [request("R1")],
+    }
+    raw.update(changes)
+    return raw
+
+
+def test_a_valid_file_loads(tmp_path: Path) -> None:
+    path = tmp_path / "snap.json"
+    path.write_text(json.dumps(_raw()))
+    snap = load_snapshot(path)
+    assert [h.id for h in snap.households] == ["H1"] and snap.requests[0].children == ["C1"]
+
+
+def test_unknown_field_names_file_record_and_field(tmp_path: Path) -> None:
+    path = tmp_path / "snap.json"
+    path.write_text(json.dumps(_raw(households=[household("H7", bogus=1)])))
+    with pytest.raises(InputError) as caught:
+        load_snapshot(path)
+    assert str(caught.value) == f"{path}: household H7, field bogus: unknown field"
+
+
+def test_nested_bad_value_names_the_nested_field() -> None:
+    with pytest.raises(InputError) as caught:
+        parse_snapshot(_raw(households=[household("H2", approval={"age_min": 12, "age_max": 6})]), "f.json")
+    problem = caught.value.problems[0]
+    assert (problem.source, problem.record, problem.field) == ("f.json", "household H2", "approval")
+    assert "age_min 12 is above age_max 6" in problem.message
+
+
+def test_bad_vocabulary_value_is_refused() -> None:
+    with pytest.raises(InputError) as caught:
+        parse_snapshot(_raw(children=[child("C1", gender="girl")]), "f.json")
+    assert caught.value.problems[0].record == "child C1" and caught.value.problems[0].field == "gender"
+
+
+def test_request_naming_a_missing_child_is_an_error_not_a_crash() -> None:
+    with pytest.raises(InputError) as caught:
+        parse_snapshot(_raw(requests=[request("R1", ["C1", "C9"])]), "f.json")
+    assert str(caught.value) == "f.json: request R1, field children: child C9 is not in the snapshot"
+
+
+def test_duplicate_ids_and_a_child_waiting_twice_are_errors() -> None:
+    with pytest.raises(InputError) as caught:
+        parse_snapshot(_raw(households=[household("H1"), household("H1")], requests=[request("R1"), request("R2")]), "f")
+    messages = [str(p) for p in caught.value.problems]
+    assert "f: household H1, field id: id used twice" in messages
+    assert "f: request R2, field children: child C1 is already waiting in request R1" in messages
+
+
+def test_unreadable_and_malformed_files(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="cannot read the file"):
+        load_snapshot(tmp_path / "missing.json")
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"as_of": ')
+    with pytest.raises(InputError, match="not valid JSON"):
+        load_snapshot(broken)
+
+
+def test_ids_named_elsewhere_may_refer_to_children_not_in_the_snapshot() -> None:
+    home = household("H1", do_not_place=["C404"], approval={"named_children": ["C405"]})
+    assert parse_snapshot(_raw(households=[home]), "f").households[0].do_not_place == ["C404"]
+
+
+def test_ages_are_whole_years_and_leap_day_birthdays_move_to_1_march() -> None:
+    import datetime as dt
+
+    born = dt.date(2012, 2, 29)
+    assert age_on(born, dt.date(2027, 2, 28)) == 14
+    assert age_on(born, dt.date(2027, 3, 1)) == 15
+    assert age_on(born, dt.date(2028, 2, 29)) == 16

@@ -1,0 +1,75 @@
+"""The CLI as a duty worker runs it: a real subprocess, JSON on stdout, exit 2 on bad input."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.builders import child, household, request, snapshot
+
+PLACEMATCH = [sys.executable, "-m", "api.cli"]
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*PLACEMATCH, *args], capture_output=True, text=True, cwd=ROOT, timeout=120)
+
+
+def _write(tmp_path: Path) -> Path:
+    snap = snapshot(
+        [household("H1"), household("H2", approval={"age_max": 10})],
+        [child("C1", name="Amira", date_of_birth="2014-04-01")],
+        [request("R1")],
+    )
+    path = tmp_path / "snap.json"
+    path.write_text(snap.model_dump_json())
+    return path
+
+
+def test_rank_json_is_one_object_in_the_contract_shape(tmp_path: Path) -> None:
+    result = _run("rank", "--snapshot", str(_write(tmp_path)), "--request", "R1", "--top", "5", "--json")
+    assert result.returncode == 0, result.stderr
+    answer = json.loads(result.stdout)
+    assert set(answer) == {"request_id", "status", "options", "excluded"}
+    assert answer["status"] == "optimal"
+    option = answer["options"][0]
+    assert set(option) == {"rank", "score", "placements", "criteria", "relaxations"}
+    assert option["placements"] == [{"child_id": "C1", "household_id": "H1"}]
+    assert all(set(c) == {"id", "points", "reason"} for c in option["criteria"])
+    assert answer["excluded"] == [
+        {"household_id": "H2", "rules": [{"id": "age_range", "reason": "approved for ages 0-10; Amira is 12 on 24 Nov"}]}
+    ]
+
+
+def test_rank_human_output_reads_as_sentences(tmp_path: Path) -> None:
+    result = _run("rank", "--snapshot", str(_write(tmp_path)), "--request", "R1")
+    assert result.returncode == 0
+    assert "1. H1 (in-house, mainstream)" in result.stdout
+    assert "H2: age_range: approved for ages 0-10; Amira is 12 on 24 Nov" in result.stdout
+
+
+def test_why_not_json(tmp_path: Path) -> None:
+    result = _run("why-not", "--snapshot", str(_write(tmp_path)), "--request", "R1", "--household", "H2", "--json")
+    assert result.returncode == 0
+    answer = json.loads(result.stdout)
+    assert answer["eligible"] is False and answer["rules"][0]["id"] == "age_range"
+
+
+def test_bad_input_exits_2_naming_file_record_and_field(tmp_path: Path) -> None:
+    path = tmp_path / "bad.json"
+    raw = json.loads(_write(tmp_path).read_text())
+    raw["households"][1]["approval"]["age_min"] = "young"
+    path.write_text(json.dumps(raw))
+    result = _run("rank", "--snapshot", str(path), "--request", "R1", "--json")
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert f"{path}: household H2, field approval.age_min" in result.stderr
+
+
+def test_unknown_request_or_household_exits_2(tmp_path: Path) -> None:
+    path = _write(tmp_path)
+    assert "request R9" in _run("rank", "--snapshot", str(path), "--request", "R9").stderr
+    missing = _run("why-not", "--snapshot", str(path), "--request", "R1", "--household", "H9")
+    assert missing.returncode == 2 and "household H9" in missing.stderr
