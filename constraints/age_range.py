@@ -27,6 +27,7 @@ RULE = Rule(
     reason_template="approved for ages {age_min}-{age_max}; {child} is {age} on {needed_by}",
     violations=violations,
     check=check,
+    reason_key=lambda part, table: table.age_min * 1000 + table.age_max,
     relaxable_by="nominated_officer",
     relaxation="emergency placement outside terms of approval, up to 6 working days (reg. 24)",
     emergency_only=True,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from constraints.base import Home, Part, Rule, exemption_applies, exemption_applies_mask
-from domain.tables import BoolArray, HouseholdTable
+from domain.tables import BoolArray, HouseholdTable, IntArray
 
 
 def violations(part: Part, table: HouseholdTable) -> BoolArray:
@@ -25,6 +25,13 @@ def check(part: Part, home: Home) -> str | None:
     return f"{basis}; {already} already there + {part.size} to place = {already + part.size}"
 
 
+def reason_key(part: Part, table: HouseholdTable) -> IntArray:
+    """The sentence reads the approved and exemption numbers, whether the exemption applies, the count."""
+    applies = exemption_applies_mask(part, table).astype(np.int64)
+    key: IntArray = ((table.n_current * 2 + applies) * 100 + table.exemption_max) * 100 + table.max_children
+    return key
+
+
 RULE = Rule(
     id="approved_places",
     title="Approved number of children",
@@ -32,6 +39,7 @@ RULE = Rule(
     reason_template="approved for {max_children} children; {current} already there + {placed} to place",
     violations=violations,
     check=check,
+    reason_key=reason_key,
     relaxable_by="nominated_officer",
     relaxation="emergency placement outside terms of approval, up to 6 working days (reg. 24)",
     emergency_only=True,

@@ -36,4 +36,5 @@ RULE = Rule(
     reason_template="{free} bedrooms free; {children} need {needed}",
     violations=violations,
     check=check,
+    reason_key=lambda part, table: table.bedrooms_free * 2 + table.shared_bedroom_allowed,
 )

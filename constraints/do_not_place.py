@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from constraints.base import Home, Part, Rule, any_child, listing
+from constraints.base import Home, Part, Rule, any_child, children_key, listing
 from domain.tables import BoolArray, HouseholdTable
 
 
@@ -24,4 +24,5 @@ RULE = Rule(
     reason_template="{child} is on this household's do-not-place list",
     violations=violations,
     check=check,
+    reason_key=lambda part, table: children_key(part, table, table.do_not_place_index),
 )

@@ -14,7 +14,7 @@ def violations(part: Part, table: HouseholdTable) -> BoolArray:
 
 def check(part: Part, home: Home) -> str | None:
     household = home.household
-    approved = household.approval.genders
+    approved = [g for g in GENDERS if g in household.approval.genders]
     if not approved:
         return None
     outside = [c for c in part.children if c.child.gender not in approved]
@@ -31,6 +31,7 @@ RULE = Rule(
     reason_template="approved for {genders} children only; {child} is {gender}",
     violations=violations,
     check=check,
+    reason_key=lambda part, table: table.genders_mask,
     relaxable_by="nominated_officer",
     relaxation="emergency placement outside terms of approval, up to 6 working days (reg. 24)",
     emergency_only=True,

@@ -27,4 +27,5 @@ RULE = Rule(
     reason_template="an independent agency (IFA) household; this request is for in-house carers only",
     violations=violations,
     check=check,
+    reason_key=lambda part, table: np.zeros(len(table), dtype=np.int64),
 )

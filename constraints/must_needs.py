@@ -35,4 +35,5 @@ RULE = Rule(
     reason_template="cannot offer what is needed: {child} must have {need}",
     violations=violations,
     check=check,
+    reason_key=lambda part, table: table.capabilities_mask,
 )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from constraints.base import Home, Part, Rule, any_child, listing
+from constraints.base import Home, Part, Rule, any_child, children_key, listing
 from domain.tables import BoolArray, HouseholdTable
 
 
@@ -30,4 +30,5 @@ RULE = Rule(
     reason_template="family and friends carers approved for named children only; {child} is not named",
     violations=violations,
     check=check,
+    reason_key=lambda part, table: children_key(part, table, table.named_children_index),
 )

@@ -16,7 +16,7 @@ def violations(part: Part, table: HouseholdTable) -> BoolArray:
 
 def check(part: Part, home: Home) -> str | None:
     household = home.household
-    approved = household.approval.placement_kinds
+    approved = [k for k in PLACEMENT_KINDS if k in household.approval.placement_kinds]
     if part.request.kind in approved:
         return None
     kinds = listing([words(k) for k in approved]) if approved else "no kind of placement"
@@ -32,6 +32,7 @@ RULE = Rule(
     reason_template="approved for {kinds}; this is a {kind} placement",
     violations=violations,
     check=check,
+    reason_key=lambda part, table: table.kinds_mask,
     relaxable_by="nominated_officer",
     relaxation="emergency placement outside terms of approval, up to 6 working days (reg. 24)",
     emergency_only=True,

@@ -29,4 +29,5 @@ RULE = Rule(
     reason_template="not approved to manage {risk} ({child})",
     violations=violations,
     check=check,
+    reason_key=lambda part, table: table.manages_mask,
 )

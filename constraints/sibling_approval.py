@@ -27,6 +27,7 @@ RULE = Rule(
     reason_template="approved for sibling groups of up to {max_sibling_group}; {size} siblings to place",
     violations=violations,
     check=check,
+    reason_key=lambda part, table: table.max_sibling_group,
     relaxable_by="nominated_officer",
     relaxation="emergency placement outside terms of approval, up to 6 working days (reg. 24)",
     emergency_only=True,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from constraints.base import Home, Part, Rule, any_child, listing
 from domain.tables import BoolArray, HouseholdTable
 
@@ -28,4 +30,5 @@ RULE = Rule(
     reason_template="a smoking household; {child} is {age}",
     violations=violations,
     check=check,
+    reason_key=lambda part, table: np.zeros(len(table), dtype=np.int64),
 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from constraints.base import Home, Part, Rule, exemption_applies, exemption_applies_mask, listing, part_groups
-from domain.tables import BoolArray, HouseholdTable
+from domain.tables import BoolArray, HouseholdTable, IntArray
 
 #: The usual fostering limit (Children Act 1989, Schedule 7, para. 2).
 USUAL_LIMIT = 3
@@ -42,6 +42,13 @@ def check(part: Part, home: Home) -> str | None:
     )
 
 
+def reason_key(part: Part, table: HouseholdTable) -> IntArray:
+    """The sentence reads the count, whether the exemption applies and its number."""
+    applies = exemption_applies_mask(part, table).astype(np.int64)
+    key: IntArray = (table.n_current * 2 + applies) * 100 + table.exemption_max
+    return key
+
+
 RULE = Rule(
     id="usual_fostering_limit",
     title="Usual fostering limit of three",
@@ -49,6 +56,7 @@ RULE = Rule(
     reason_template="would have {total} foster children, above the usual limit of 3, not one sibling group",
     violations=violations,
     check=check,
+    reason_key=reason_key,
     relaxable_by="fostering_service_manager",
     relaxation="an exemption from the usual fostering limit (Children Act 1989, Schedule 7, para. 4)",
 )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -57,6 +57,8 @@ class HouseholdTable:
     exemption_expires: IntArray
     lat_rad: FloatArray
     lon_rad: FloatArray
+    #: Unit vectors of the locations, for a dot-product distance pre-filter.
+    unit_xyz: FloatArray
     bedrooms_free: IntArray
     shared_bedroom_allowed: BoolArray
     smoking: BoolArray
@@ -80,17 +82,37 @@ class HouseholdTable:
     preferred_age_min: IntArray
     preferred_age_max: IntArray
     preferred_genders_mask: IntArray
+    #: Positions of these households in the full table this one was cut from (None: this is the full table).
+    base_positions: IntArray | None = None
 
     def __len__(self) -> int:
         return len(self.households)
 
     def names(self, child_index: dict[str, IntArray], child_id: str) -> BoolArray:
         """True where the household's list behind ``child_index`` names ``child_id``."""
-        result = np.zeros(len(self.households), dtype=bool)
         found = child_index.get(child_id)
+        if self.base_positions is not None:
+            if found is None:
+                return np.zeros(len(self.households), dtype=bool)
+            return np.isin(self.base_positions, found)
+        result = np.zeros(len(self.households), dtype=bool)
         if found is not None:
             result[found] = True
         return result
+
+    def subset(self, positions: IntArray) -> HouseholdTable:
+        """The households at ``positions`` only, as a table of their own (indexes stay shared)."""
+        changes: dict[str, object] = {}
+        for item in fields(self):
+            value = getattr(self, item.name)
+            if isinstance(value, np.ndarray):
+                changes[item.name] = value[positions]
+        households = tuple(self.households[i] for i in positions.tolist())
+        changes["households"] = households
+        changes["position"] = {h.id: i for i, h in enumerate(households)}
+        base = self.base_positions
+        changes["base_positions"] = positions if base is None else base[positions]
+        return replace(self, **changes)  # type: ignore[arg-type]  # each value matches its field's type
 
 
 def _one_group(household: Household) -> str | None:
@@ -115,6 +137,8 @@ def build_household_table(households: list[Household]) -> HouseholdTable:
     def current_ages(household: Household, condition: Callable[[CurrentChild], bool]) -> list[int]:
         return [c.age for c in household.current_children if condition(c)]
 
+    lat_rad = np.radians(np.asarray([h.location.lat for h in hh], dtype=np.float64))
+    lon_rad = np.radians(np.asarray([h.location.lon for h in hh], dtype=np.float64))
     return HouseholdTable(
         households=tuple(hh),
         position={h.id: i for i, h in enumerate(hh)},
@@ -134,8 +158,11 @@ def build_household_table(households: list[Household]) -> HouseholdTable:
         capabilities_mask=ints([mask_of(SKILLS, capabilities(h)) for h in hh]),
         exemption_max=ints([h.approval.exemption.max_children if h.approval.exemption else 0 for h in hh]),
         exemption_expires=ints([h.approval.exemption.expires.toordinal() if h.approval.exemption else 0 for h in hh]),
-        lat_rad=np.radians(np.asarray([h.location.lat for h in hh], dtype=np.float64)),
-        lon_rad=np.radians(np.asarray([h.location.lon for h in hh], dtype=np.float64)),
+        lat_rad=lat_rad,
+        lon_rad=lon_rad,
+        unit_xyz=np.stack(
+            [np.cos(lat_rad) * np.cos(lon_rad), np.cos(lat_rad) * np.sin(lon_rad), np.sin(lat_rad)], axis=-1
+        ).reshape(-1, 3),
         bedrooms_free=ints([h.bedrooms_free for h in hh]),
         shared_bedroom_allowed=bools([h.shared_bedroom_allowed for h in hh]),
         smoking=bools([h.smoking for h in hh]),

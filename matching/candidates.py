@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import NDArray
 
 from constraints.base import Home, Part
 from constraints.registry import RULES
-from domain.snapshot import Household
+from domain.geo import EARTH_RADIUS_KM
 from domain.tables import BoolArray, HouseholdTable
 
 
@@ -34,14 +35,25 @@ def broken_rules(part: Part, home: Home) -> list[tuple[str, str]]:
     return found
 
 
-def reasons_for(part: Part, household: Household, failing: BoolArray) -> list[tuple[str, str]]:
-    """The reasons for the rules ``failing`` marks (one column of ``rule_matrix``), in registry order."""
-    home = Home.as_is(household)
-    found = []
-    for r in np.flatnonzero(failing):
-        rule = RULES[int(r)]
-        reason = rule.check(part, home)
-        if reason is None:  # The two checks must agree; the property tests hold them to it.
-            raise AssertionError(f"rule {rule.id}: vectorised and scalar checks disagree on {household.id}")
-        found.append((rule.id, reason))
-    return found
+#: Slack on the dot-product distance pre-filter, in km, so float error never drops a household at the limit.
+PREFILTER_SLACK_KM = 1.0
+
+
+def near_positions(part: Part, table: HouseholdTable) -> NDArray[np.int64] | None:
+    """Households that may be within the part's distance limit of every located child (None: no filter).
+
+    A cheap dot product of unit vectors, with a little slack; the exact haversine rule still runs on the
+    survivors. No filter when the request may relax ``max_distance`` or no child has a location.
+    """
+    if "max_distance" in part.request.allow_relaxations:
+        return None
+    located = [c.child.location for c in part.children if c.child.location is not None]
+    if not located:
+        return None
+    threshold = np.cos(min(np.pi, (part.distance_limit_km + PREFILTER_SLACK_KM) / EARTH_RADIUS_KM))
+    keep = np.ones(len(table), dtype=bool)
+    for where in located:
+        lat, lon = np.radians(where.lat), np.radians(where.lon)
+        point = np.array([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)])
+        keep &= table.unit_xyz @ point >= threshold
+    return np.flatnonzero(keep)

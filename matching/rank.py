@@ -34,7 +34,7 @@ from matching.answers import (
     RuleBreach,
     Status,
 )
-from matching.candidates import reasons_for, relaxable_matrix, rule_matrix
+from matching.candidates import relaxable_matrix, rule_matrix
 from matching.index import SnapshotIndex
 from matching.scarcity import ScarcityEstimate, estimate_scarcity, scarcity_for_request
 from matching.validate import Proposal, check_proposals
@@ -170,14 +170,16 @@ def _option(rank: int, chosen: Sequence[Choice], whole: Part, index: SnapshotInd
 
 
 def _exclusions(index: SnapshotIndex, whole: Part, fails: NDArray[np.bool_]) -> tuple[Exclusion, ...]:
+    """Every household breaking a rule for the whole group, with every rule it breaks, in registry order."""
     households = index.table.households
-    excluded = [
-        Exclusion(
-            households[h].id,
-            tuple(RuleBreach(rule_id, reason) for rule_id, reason in reasons_for(whole, households[h], fails[:, h])),
-        )
-        for h in np.flatnonzero(fails.any(axis=0))
-    ]
+    breaches: dict[int, list[RuleBreach]] = {}
+    for r, rule in enumerate(RULES):
+        positions = np.flatnonzero(fails[r])
+        if positions.size == 0:
+            continue
+        for position, reason in zip(positions.tolist(), rule.reasons(whole, index.table, positions), strict=True):
+            breaches.setdefault(position, []).append(RuleBreach(rule.id, reason))
+    excluded = [Exclusion(households[h].id, tuple(rules)) for h, rules in breaches.items()]
     return tuple(sorted(excluded, key=lambda e: e.household_id))
 
 

@@ -123,7 +123,7 @@ def snapshot(
 ) -> Snapshot:
     raw = {
         "as_of": AS_OF,
-        "policy": policy or {"max_distance_km": 80},
+        "policy": {"max_distance_km": 80} if policy is None else policy,
         "households": households,
         "children": children,
         "requests": requests,

@@ -30,7 +30,7 @@ class ChildRepository(Repository):
             return set()
         return set(self.session.scalars(select(ChildRow.id).where(ChildRow.id.in_(child_ids))))
 
-    def list(self, *, sibling_group: str | None = None, limit: int = 50, offset: int = 0) -> Page[Child]:
+    def page(self, *, sibling_group: str | None = None, limit: int = 50, offset: int = 0) -> Page[Child]:
         query = select(ChildRow)
         if sibling_group is not None:
             query = query.where(ChildRow.sibling_group == sibling_group)

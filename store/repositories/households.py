@@ -23,7 +23,7 @@ from store.models import CurrentChildRow, HoldRow, HouseholdRow, RecommendationP
 from store.repositories.base import Page, Repository
 
 
-def household_query() -> Select[tuple[HouseholdRow]]:
+def household_query() -> Select[HouseholdRow]:
     """Households with everything a snapshot needs, loaded in a few batched queries."""
     return select(HouseholdRow).options(
         selectinload(HouseholdRow.approval),
@@ -49,7 +49,7 @@ class HouseholdRepository(Repository):
     def exists(self, household_id: str) -> bool:
         return bool(self.session.scalar(select(exists().where(HouseholdRow.id == household_id))))
 
-    def list(
+    def page(
         self,
         *,
         status: str | None = None,
@@ -122,9 +122,7 @@ class HouseholdRepository(Repository):
     def delete(self, household_id: str) -> None:
         """Delete a household never named in a recommendation; one that was is deregistered instead."""
         row = self.row(household_id)
-        used = self.session.scalar(
-            select(exists().where(RecommendationPlacementRow.household_id == household_id))
-        )
+        used = self.session.scalar(select(exists().where(RecommendationPlacementRow.household_id == household_id)))
         if used:
             raise Conflict(
                 f"household {household_id} is named in recommendations; set its status to deregistered instead",
@@ -217,7 +215,9 @@ class HouseholdRepository(Repository):
 
     def households_of_child(self, child_id: str) -> list[str]:
         """Households where a child is recorded as a current child."""
-        return list(self.session.scalars(select(CurrentChildRow.household_id).where(CurrentChildRow.child_id == child_id)))
+        return list(
+            self.session.scalars(select(CurrentChildRow.household_id).where(CurrentChildRow.child_id == child_id))
+        )
 
     def lock(self, household_ids: Iterable[str]) -> None:
         """Lock households against concurrent placements, in id order so that two lockers never deadlock.

@@ -27,10 +27,13 @@ class RequestRepository(Repository):
             raise NotFound("request", request_id)
         return row
 
+    def exists(self, request_id: str) -> bool:
+        return self.session.get(RequestRow, request_id) is not None
+
     def get(self, request_id: str) -> Request:
         return request_to_domain(self.row(request_id))
 
-    def list(
+    def page(
         self,
         *,
         status: str | None = None,

@@ -53,9 +53,7 @@ class SnapshotRepository(Repository):
                 select(RequestRow).options(selectinload(RequestRow.children)).order_by(RequestRow.id)
             )
         ]
-        return Snapshot(
-            as_of=as_of, policy=self.policy(), households=households, children=children, requests=requests
-        )
+        return Snapshot(as_of=as_of, policy=self.policy(), households=households, children=children, requests=requests)
 
     def is_empty(self) -> bool:
         """True when there are no households, children or requests yet (a fresh database)."""

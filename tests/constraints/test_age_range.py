@@ -28,8 +28,8 @@ def test_boundary_birthday_on_needed_by_counts_the_new_age() -> None:
 
 def test_boundary_born_29_february_is_older_on_1_march_of_a_common_year() -> None:
     leap = [child(date_of_birth="2012-02-29")]
-    approval = {"approval": {"age_min": 0, "age_max": 14}}
+    fourteen_max = household(approval={"age_min": 0, "age_max": 14})
     on_28_feb = request(needed_by="2027-02-28")
     on_1_mar = request(needed_by="2027-03-01")
-    assert not judge("age_range", household(**approval), leap, on_28_feb).broken
-    assert judge("age_range", household(**approval), leap, on_1_mar).broken
+    assert not judge("age_range", fourteen_max, leap, on_28_feb).broken
+    assert judge("age_range", fourteen_max, leap, on_1_mar).broken

@@ -1,0 +1,98 @@
+"""The FastAPI application: ``create_app(settings)`` wires settings, database, routers and error handling.
+
+The app does not migrate the database; ``placematch serve`` (or ``placematch db upgrade``) does that
+before it starts serving.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import structlog
+from fastapi import FastAPI
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api import errors
+from api.auth import PasswordHashing
+from api.deps import Services
+from api.logs import configure_logging
+from api.routers import audit, auth, children, health, households, recommendations, requests, snapshots, stats, users
+from api.settings import Settings
+from store.db import Database
+
+log = structlog.get_logger("placematch.http")
+
+DESCRIPTION = """Placement matching for children's fostering in England: the duty team's service.
+
+Sign in at `POST /auth/token` (OAuth2 password flow) and send `Authorization: Bearer <token>`, or send
+an `X-API-Key` header. Roles: `duty` (requests, ranking, decisions), `manager` (also holds, relaxations,
+audit), `planner` (aggregate figures only), `admin` (users, households, snapshots). Every error names
+the field and the problem: `{"detail": [{"loc": [...], "msg": "...", "type": "..."}]}`.
+"""
+
+
+class AccessLog:
+    """One structured log line per call: method, route template, status, milliseconds. Never bodies."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def sending(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        finally:
+            route = scope.get("route")
+            log.info(
+                "http",
+                method=scope["method"],
+                route=getattr(route, "path", None) or "unmatched",
+                status=status,
+                ms=round((time.perf_counter() - started) * 1000, 1),
+            )
+
+
+def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
+    """A ready app for ``settings`` (from the environment when omitted), on ``database`` if given."""
+    settings = settings or Settings()
+    configure_logging(json=settings.log_json, level=settings.log_level)
+    owned = database is None
+    db = database or Database(settings.database_url)
+    services = Services(
+        settings=settings,
+        database=db,
+        hashing=PasswordHashing(settings.argon2_time_cost, settings.argon2_memory_kib),
+    )
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        log.info("service_start", database=db.url.get_backend_name())
+        yield
+        if owned:
+            db.dispose()
+
+    app = FastAPI(
+        title="placematch",
+        version="0.1.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.services = services
+    errors.install(app)
+    for module in (health, auth, households, children, requests, recommendations, audit, users, snapshots, stats):
+        app.include_router(module.router)
+    app.add_middleware(AccessLog)
+    return app

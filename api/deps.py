@@ -1,0 +1,176 @@
+"""Typed dependencies: the database session (one transaction per call), repositories, the caller, roles.
+
+Roles (issue 4): ``duty`` works requests, ranking and decisions; ``manager`` does all that plus holds,
+relaxation sign-off and the audit trail; ``planner`` sees aggregate figures only, never a child's
+record; ``admin`` manages users, households and snapshot import/export. Each route names the roles it
+allows with ``allow(...)``; a test walks every route to prove the guard is there and works.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+from fastapi import Depends, Path, Query, Request
+from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
+from sqlalchemy.orm import Session
+
+from api.auth import InvalidToken, PasswordHashing, api_key_matches, read_token, split_api_key
+from api.errors import ApiError, body_error, forbidden, unauthorized
+from api.settings import Settings
+from store.cache import SnapshotCache
+from store.db import Database
+from store.repositories import MAX_PAGE, Repositories
+
+#: Roles allowed to read and work on child-level casework.
+CASEWORK = ("duty", "manager")
+#: Roles that may read household records.
+HOUSEHOLD_READERS = ("duty", "manager", "admin")
+#: Roles that may see aggregate figures.
+AGGREGATE = ("planner", "manager", "admin")
+
+ID_PATTERN = r"^[A-Za-z0-9_.:-]+$"
+_HEX = re.compile(r"^[0-9a-f]{1,32}$")
+
+
+@dataclass
+class Services:
+    """What the app shares between calls: settings, the database, caches and the password hasher."""
+
+    settings: Settings
+    database: Database
+    hashing: PasswordHashing
+    snapshots: SnapshotCache = field(default_factory=SnapshotCache)
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    def today(self) -> dt.date:
+        return self.settings.current_date()
+
+
+def get_services(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services
+
+
+ServicesDep = Annotated[Services, Depends(get_services)]
+
+
+def get_session(services: ServicesDep) -> Iterator[Session]:
+    """One transaction per call, committed before the response is sent (rolled back on any error)."""
+    with services.database.transaction() as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+
+
+def get_repositories(session: SessionDep) -> Repositories:
+    return Repositories(session)
+
+
+ReposDep = Annotated[Repositories, Depends(get_repositories)]
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The caller: a user signed in with a token, or automation with an API key."""
+
+    username: str
+    role: str
+    via: str
+
+
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)
+api_key_scheme = APIKeyHeader(name="X-API-Key", auto_error=False, description="API key for automation.")
+
+
+def current_principal(
+    services: ServicesDep,
+    repos: ReposDep,
+    token: Annotated[str | None, Depends(oauth2_scheme)],
+    api_key: Annotated[str | None, Depends(api_key_scheme)],
+) -> Principal:
+    """Who is calling; 401 when nobody valid is. The user's role is read now, so a change applies at once."""
+    if api_key:
+        parts = split_api_key(api_key)
+        if parts is None or not _HEX.match(parts[0]):
+            raise ApiError(401, ["header", "X-API-Key"], "malformed API key", "unauthorized")
+        found = repos.users.api_key_by_prefix(parts[0])
+        if found is None or not api_key_matches(parts[1], found[0].key_hash) or not found[1].active:
+            raise ApiError(401, ["header", "X-API-Key"], "unknown or revoked API key", "unauthorized")
+        return Principal(found[1].username, found[1].role, "api_key")
+    if token:
+        settings = services.settings
+        try:
+            claims = read_token(token, secret=settings.jwt_secret.get_secret_value(), algorithm=settings.jwt_algorithm)
+        except InvalidToken:
+            raise unauthorized("invalid or expired token: sign in again") from None
+        user = (
+            repos.users.by_username(claims.username) if re.match(r"^[A-Za-z0-9_.@-]{1,64}$", claims.username) else None
+        )
+        if user is None or not user.active:
+            raise unauthorized("the token's user is unknown or disabled")
+        return Principal(user.username, user.role, "token")
+    raise unauthorized()
+
+
+PrincipalDep = Annotated[Principal, Depends(current_principal)]
+
+
+def _find_nul(value: Any, path: list[str | int]) -> list[str | int] | None:
+    """Where a NUL character hides in decoded JSON (databases cannot store it in text)."""
+    if isinstance(value, str):
+        return path if "\x00" in value else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if "\x00" in key:
+                return [*path, key]
+            found = _find_nul(item, [*path, key])
+            if found is not None:
+                return found
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            found = _find_nul(item, [*path, index])
+            if found is not None:
+                return found
+    return None
+
+
+class RoleGuard:
+    """Lets a call through only for the listed roles (403 otherwise, 401 when not signed in).
+
+    After the role check it also refuses JSON bodies carrying NUL characters, naming the field: no
+    database stores them and nobody means to send them.
+    """
+
+    def __init__(self, *roles: str) -> None:
+        self.roles = frozenset(roles)
+
+    async def __call__(self, request: Request, principal: PrincipalDep) -> Principal:
+        if principal.role not in self.roles:
+            allowed = ", ".join(sorted(self.roles))
+            raise forbidden(f"role {principal.role} may not do this; allowed: {allowed}")
+        if request.method in {"POST", "PUT", "PATCH"}:
+            body = await request.body()
+            if b"\\u0000" in body:
+                try:
+                    where = _find_nul(json.loads(body), [])
+                except ValueError:
+                    where = None
+                if where is not None:
+                    raise body_error(where, "text must not contain NUL characters")
+        return principal
+
+
+def allow(*roles: str) -> Any:
+    """A dependency admitting only these roles; use as ``user: Annotated[Principal, allow("duty")]``."""
+    return Depends(RoleGuard(*roles))
+
+
+IdPath = Annotated[str, Path(min_length=1, max_length=64, pattern=ID_PATTERN, description="A record id.")]
+Limit = Annotated[int, Query(ge=1, le=MAX_PAGE, description="Most records in one page.")]
+Offset = Annotated[int, Query(ge=0, le=10_000_000, description="Records to skip before the page starts.")]

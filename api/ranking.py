@@ -1,0 +1,150 @@
+"""Rank a request from the database: snapshot (cached per revision), matching, then store the options.
+
+The matching itself is pure (``matching.rank``); this module wires it to the store: it builds the
+snapshot index once per revision, keeps recent answers per revision (a rank is a pure function of the
+snapshot), and records every call as a match run whose options become recommendations.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import threading
+import time
+from collections import OrderedDict
+from functools import cached_property
+from typing import Any
+
+import structlog
+from sqlalchemy.orm import Session
+
+from api.audit import record
+from api.deps import Principal, Services
+from api.errors import ApiError
+from matching.index import SnapshotIndex
+from matching.rank import rank_request
+from matching.scarcity import ScarcityEstimate, estimate_scarcity
+from matching.whynot import why_not
+from store.cache import SnapshotCache
+from store.repositories import OPEN_STATUSES, Repositories
+
+log = structlog.get_logger("placematch.api")
+
+
+class Prepared:
+    """A snapshot made ready for matching, and the revision it stands for (-1: uncommitted changes)."""
+
+    def __init__(self, index: SnapshotIndex, revision: int) -> None:
+        self.index = index
+        self.revision = revision
+
+    @cached_property
+    def estimate(self) -> ScarcityEstimate:
+        """The fast scarcity estimate over the waiting list, computed on first use."""
+        return estimate_scarcity(self.index)
+
+
+class MatchingCache:
+    """Per process: the index and scarcity estimate of the current revision, and recent rank answers."""
+
+    def __init__(self, answers: int = 256) -> None:
+        self._lock = threading.Lock()
+        self._prepared: Prepared | None = None
+        self._answers: OrderedDict[tuple[int, dt.date, str, int], dict[str, Any]] = OrderedDict()
+        self._size = answers
+
+    def prepared(self, session: Session, snapshots: SnapshotCache, as_of: dt.date) -> Prepared:
+        current = snapshots.current(session, as_of)
+        ready = self._prepared
+        fresh = ready is not None and current.revision >= 0 and ready.revision == current.revision
+        if fresh and ready is not None and ready.index.snapshot is current.snapshot:
+            return ready
+        index = SnapshotIndex.build(current.snapshot, "database")
+        ready = Prepared(index, current.revision)
+        if current.revision >= 0:
+            with self._lock:
+                self._prepared = ready
+        return ready
+
+    def answer(self, key: tuple[int, dt.date, str, int]) -> dict[str, Any] | None:
+        if key[0] < 0 or self._size == 0:
+            return None
+        with self._lock:
+            found = self._answers.get(key)
+            if found is not None:
+                self._answers.move_to_end(key)
+        return copy.deepcopy(found) if found is not None else None
+
+    def keep(self, key: tuple[int, dt.date, str, int], answer: dict[str, Any]) -> None:
+        if key[0] < 0 or self._size == 0:
+            return
+        with self._lock:
+            if self._answers and next(reversed(self._answers))[0] < key[0]:
+                self._answers.clear()  # a newer revision: older answers can never be asked for again
+            self._answers[key] = copy.deepcopy(answer)
+            while len(self._answers) > self._size:
+                self._answers.popitem(last=False)
+
+
+def matching_cache(services: Services) -> MatchingCache:
+    cache = services.extras.get("matching")
+    if not isinstance(cache, MatchingCache):
+        cache = MatchingCache(services.settings.rank_cache_size)
+        services.extras["matching"] = cache
+    return cache
+
+
+def rank(services: Services, repos: Repositories, principal: Principal, request_id: str, top: int) -> dict[str, Any]:
+    """Rank households for a waiting request and store each option as an open recommendation."""
+    request = repos.requests.get(request_id)
+    if request.status not in OPEN_STATUSES:
+        raise ApiError(409, ["path", "request_id"], f"request {request_id} is {request.status}", "conflict")
+    started = time.perf_counter()
+    cache = matching_cache(services)
+    prepared = cache.prepared(repos.session, services.snapshots, services.today())
+    key = (prepared.revision, services.today(), request_id, top)
+    answer = cache.answer(key)
+    if answer is None:
+        answer = rank_request(prepared.index, request_id, top=top, estimate=prepared.estimate).to_json()
+        cache.keep(key, answer)
+    duration_ms = round((time.perf_counter() - started) * 1000)
+    run_id = repos.recommendations.add_run(
+        kind="rank",
+        request_id=request_id,
+        status=answer["status"],
+        revision=prepared.revision,
+        duration_ms=duration_ms,
+        actor=principal.username,
+    )
+    ids = repos.recommendations.add_options(run_id, request_id, answer["options"])
+    answer["options"] = [{"recommendation_id": i, **option} for i, option in zip(ids, answer["options"], strict=True)]
+    record(
+        repos,
+        principal,
+        "request.rank",
+        "request",
+        request_id,
+        detail={"children": list(request.children), "match_run_id": run_id, "options": len(ids)},
+    )
+    log.info("rank", request_id=request_id, options=len(ids), status=answer["status"], ms=duration_ms)
+    return answer
+
+
+def explain(
+    services: Services, repos: Repositories, principal: Principal, request_id: str, household_id: str
+) -> dict[str, Any]:
+    """Why a household is not ranked (higher) for a request."""
+    request = repos.requests.get(request_id)
+    if not repos.households.exists(household_id):
+        raise ApiError(404, ["path", "household_id"], f"no household {household_id}", "not_found")
+    prepared = matching_cache(services).prepared(repos.session, services.snapshots, services.today())
+    answer = why_not(prepared.index, request_id, household_id).to_json()
+    record(
+        repos,
+        principal,
+        "request.why_not",
+        "request",
+        request_id,
+        detail={"children": list(request.children), "household_id": household_id},
+    )
+    return answer

@@ -1,0 +1,1 @@
+"""Thin routers: parse, authorise, call a repository or a workflow, answer. No SQL, no rules here."""

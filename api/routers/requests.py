@@ -1,0 +1,115 @@
+"""Placement requests, ranking and why-not (duty team and managers)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Response
+
+from api import ranking
+from api.audit import record
+from api.deps import CASEWORK, IdPath, Limit, Offset, Principal, ReposDep, ServicesDep, allow
+from api.errors import body_error, error_responses
+from api.schemas import ListPage, RankOut, WhyNotOut
+from constraints.registry import RULES_BY_ID
+from domain.snapshot import Request
+from domain.vocab import PlacementKind, RequestStatus, Urgency
+from store.repositories import Repositories
+from store.repositories.recommendations import WITHDRAWN
+
+router = APIRouter(prefix="/requests", tags=["requests"], responses=error_responses(401, 403, 422))
+Casework = Annotated[Principal, allow(*CASEWORK)]
+
+
+def _check(repos: Repositories, request: Request) -> None:
+    """What the snapshot loader checks across records, for one request: known children, known rules,
+    and no child already waiting in another open request."""
+    missing = [c for c in request.children if c not in repos.children.existing(list(request.children))]
+    if missing:
+        raise body_error("children", f"no child {', '.join(missing)} on record")
+    unknown = [r for r in request.allow_relaxations if r not in RULES_BY_ID]
+    if unknown:
+        raise body_error("allow_relaxations", f"unknown rule id {', '.join(unknown)}")
+    if request.status in ("waiting", "proposed"):
+        taken = repos.requests.open_requests_of(list(request.children), excluding=request.id)
+        if taken:
+            child_id, other = next(iter(taken.items()))
+            raise body_error("children", f"child {child_id} is already waiting in request {other}", 409, "conflict")
+
+
+@router.get("", response_model=ListPage[Request])
+def list_requests(
+    repos: ReposDep,
+    user: Casework,
+    limit: Limit = 50,
+    offset: Offset = 0,
+    status: RequestStatus | None = None,
+    kind: PlacementKind | None = None,
+    urgency: Urgency | None = None,
+) -> ListPage[Request]:
+    """Placement requests by id, e.g. ``?status=waiting``."""
+    page = repos.requests.page(status=status, kind=kind, urgency=urgency, limit=limit, offset=offset)
+    return ListPage[Request](items=page.items, total=page.total)
+
+
+@router.post("", response_model=Request, status_code=201, responses=error_responses(409))
+def create_request(repos: ReposDep, user: Casework, request: Request) -> Request:
+    """Open a placement request for children on record."""
+    if repos.requests.exists(request.id):
+        raise body_error("id", f"request {request.id} already exists", 409, "conflict")
+    _check(repos, request)
+    created = repos.requests.create(request)
+    record(repos, user, "request.create", "request", request.id, detail={"children": list(request.children)})
+    return created
+
+
+@router.get("/{request_id}", response_model=Request, responses=error_responses(404))
+def get_request(repos: ReposDep, user: Casework, request_id: IdPath) -> Request:
+    """One placement request."""
+    return repos.requests.get(request_id)
+
+
+@router.put("/{request_id}", response_model=Request, responses=error_responses(404, 409))
+def replace_request(repos: ReposDep, user: Casework, request_id: IdPath, request: Request) -> Request:
+    """Replace a request (its id stays)."""
+    if request.id != request_id:
+        raise body_error("id", f"the body's id {request.id} is not the path's {request_id}")
+    repos.requests.get(request_id)
+    _check(repos, request)
+    updated = repos.requests.put(request)
+    record(repos, user, "request.update", "request", request_id, detail={"children": list(request.children)})
+    return updated
+
+
+@router.delete("/{request_id}", status_code=204, responses=error_responses(404))
+def withdraw_request(repos: ReposDep, user: Casework, request_id: IdPath) -> Response:
+    """Withdraw a request: it stays on record as ``withdrawn``, with its open recommendations."""
+    repos.requests.get(request_id)
+    repos.requests.set_status(request_id, "withdrawn")
+    for recommendation in repos.recommendations.page(request_id=request_id, status="open", limit=500).items:
+        repos.recommendations.close(recommendation.id, WITHDRAWN, f"request {request_id} was withdrawn")
+    record(repos, user, "request.withdraw", "request", request_id)
+    return Response(status_code=204)
+
+
+@router.post("/{request_id}/rank", response_model=RankOut, responses=error_responses(404, 409))
+def rank_request(
+    services: ServicesDep,
+    repos: ReposDep,
+    user: Casework,
+    request_id: IdPath,
+    top: Annotated[int, Query(ge=1, le=50, description="How many options to rank.")] = 5,
+) -> dict[str, Any]:
+    """Rank households for a waiting request: options with reasons, every excluded household with its rules.
+
+    Each option is kept as a recommendation; accept or decline it by its ``recommendation_id``.
+    """
+    return ranking.rank(services, repos, user, request_id, min(top, services.settings.rank_top_max))
+
+
+@router.get("/{request_id}/why-not/{household_id}", response_model=WhyNotOut, responses=error_responses(404))
+def why_not(
+    services: ServicesDep, repos: ReposDep, user: Casework, request_id: IdPath, household_id: IdPath
+) -> dict[str, Any]:
+    """Why a household is not ranked for a request, or not higher: the rules it breaks, the points it loses."""
+    return ranking.explain(services, repos, user, request_id, household_id)

@@ -1,0 +1,57 @@
+"""Service settings, from the environment (``PLACEMATCH_...``, and ``DATABASE_URL``) or given in code.
+
+Defaults make a first run work with no setup: an embedded SQLite file under the user's data directory.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from pathlib import Path
+
+from platformdirs import user_data_dir
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+APP_NAME = "placematch"
+
+
+def default_database_url() -> str:
+    """The embedded SQLite database: ``placematch.sqlite`` in the user's data directory."""
+    return f"sqlite:///{Path(user_data_dir(APP_NAME, appauthor=False)) / 'placematch.sqlite'}"
+
+
+class Settings(BaseSettings):
+    """Everything the service reads from its environment."""
+
+    model_config = SettingsConfigDict(env_prefix="PLACEMATCH_", extra="ignore")
+
+    database_url: str = Field(
+        default_factory=default_database_url,
+        validation_alias=AliasChoices("PLACEMATCH_DATABASE_URL", "DATABASE_URL", "database_url"),
+        description="SQLAlchemy URL: sqlite:///FILE or postgresql+psycopg://USER@HOST:PORT/DB.",
+    )
+    jwt_secret: SecretStr = Field(
+        default_factory=lambda: SecretStr(secrets.token_urlsafe(32)),
+        description="Key signing access tokens. Unset: a new one each start, so tokens end with the process.",
+    )
+    jwt_algorithm: str = Field(default="HS256", description="JWT signing algorithm.")
+    token_minutes: int = Field(default=60, ge=1, le=24 * 60, description="Lifetime of an access token.")
+    demo_password: SecretStr | None = Field(
+        default=None, description="Password of the demo users; generated and printed once when unset."
+    )
+    today: dt.date | None = Field(
+        default=None, description="Fixed 'today' for decisions and snapshots (tests, demos); unset = the clock."
+    )
+    rank_top_max: int = Field(default=50, ge=1, le=500, description="Most options one rank call may ask for.")
+    rank_cache_size: int = Field(
+        default=256, ge=0, description="Rank answers kept per process, per snapshot revision (0 = off)."
+    )
+    log_json: bool = Field(default=True, description="Structured JSON logs on stderr (else key=value).")
+    log_level: str = Field(default="INFO", description="Lowest level logged.")
+    argon2_time_cost: int = Field(default=3, ge=1, le=10, description="Argon2 passes (tests lower it).")
+    argon2_memory_kib: int = Field(default=65536, ge=64, description="Argon2 memory in KiB (tests lower it).")
+
+    def current_date(self) -> dt.date:
+        """Today's date, unless a fixed one is configured."""
+        return self.today or dt.date.today()

@@ -1,0 +1,890 @@
+"""The nightly batch: one CP-SAT optimisation over every waiting request. It proposes; it never places.
+
+Model (DESIGN.md reading 15; issue "Nightly batch"):
+
+* a candidate is one part of one request (the whole group, or for ``may_split`` one sub-group) in one
+  household where that part passes every hard rule on its own (or breaks only rules the request may
+  relax); ``x[c]`` says the candidate is chosen, ``y[r]`` that request ``r`` is placed, all or nothing;
+* per household, linear constraints keep the final state legal: children within the approved number
+  (or an exemption's, when it names every part placed), the usual limit of three (a part that exceeds
+  it alone, as one sibling group or under exemption, must be alone), bedrooms summed over the parts;
+  "not both" constraints for two parts whose children clash (sexual harm, living companions), computed
+  exactly with each request's own needed-by ages, vectorised over pairs;
+* objective in strict order, solved as three levels, each fixing the one before: (1) children placed,
+  weighted by urgency and priority; (2) the soft score (the same criteria as ranking, plus siblings
+  kept together); (3) fewest relaxations.
+
+Candidates are pruned to the ``top_k`` best per part (plus the greedy warm start's and the previous
+run's choices); an LP relaxation of the unpruned first level bounds what pruning could lose.
+Every proposal is checked by the solver-free validator before it is returned.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+from numpy.typing import NDArray
+from ortools.sat.python import cp_model
+
+from constraints.base import Part, exemption_applies_mask, rooms_needed
+from constraints.registry import RULES
+from constraints.usual_fostering_limit import USUAL_LIMIT
+from domain.snapshot import Request, Snapshot
+from matching.answers import Placement
+from matching.candidates import near_positions, relaxable_matrix, rule_matrix
+from matching.index import SnapshotIndex
+from matching.rank import _parts
+from matching.validate import Proposal, check_proposals
+from scoring.base import ScoringContext
+from scoring.registry import CRITERIA
+
+BatchStatus = Literal["optimal", "feasible", "infeasible"]
+Progress = Callable[[str, float], None]
+IntArray = NDArray[np.int64]
+
+URGENCY_ORDER = {"today": 0, "within_5_days": 1, "planned": 2}
+#: Living-companion codes for the pair-clash arrays.
+_ANY, _SOLO, _ONLY_OLDER, _ONLY_YOUNGER = 0, 1, 2, 3
+_LC_CODE = {"any": _ANY, "solo": _SOLO, "only_older": _ONLY_OLDER, "only_younger": _ONLY_YOUNGER}
+_BIG_AGE = 1_000
+
+
+@dataclass(frozen=True)
+class BatchSettings:
+    """How hard to try. Defaults suit a region on this 2-core machine (see SOLVER-NOTES.md)."""
+
+    time_limit_s: float = 10.0
+    top_k: int = 30
+    workers: int = 2
+    #: Bound the loss from pruning with an LP of the unpruned first level when it has at most this many pairs.
+    lp_bound_max_pairs: int = 1_500_000
+    #: The previous run's matches: request id -> placements, kept in the pruned set and used as hints.
+    previous: Mapping[str, Sequence[tuple[str, str]]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Level:
+    name: str
+    status: str
+    objective: int
+    bound: int
+    seconds: float
+
+    @property
+    def gap(self) -> float:
+        return abs(self.bound - self.objective) / max(1, abs(self.objective))
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "status": self.status,
+            "objective": self.objective,
+            "bound": self.bound,
+            "gap": round(self.gap, 6),
+            "seconds": round(self.seconds, 3),
+        }
+
+
+@dataclass(frozen=True)
+class Match:
+    request_id: str
+    placements: tuple[Placement, ...]
+    relaxations: tuple[tuple[str, str, str], ...]
+    score: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "request_id": self.request_id,
+            "placements": [p.to_json() for p in self.placements],
+            "relaxations": [{"id": r, "household_id": h, "role": role} for r, h, role in self.relaxations],
+        }
+
+
+@dataclass(frozen=True)
+class BatchAnswer:
+    status: BatchStatus
+    objective: int
+    bound: int
+    matches: tuple[Match, ...]
+    unplaced: tuple[tuple[str, str], ...]
+    levels: tuple[Level, ...]
+    children_placed: int
+    children_waiting: int
+    pruning_bound: int | None
+    greedy: GreedyResult
+    timings: dict[str, float]
+    candidates: int
+    legal_pairs: int
+
+    @property
+    def gap(self) -> float:
+        return abs(self.bound - self.objective) / max(1, abs(self.objective))
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "status": self.status,
+            "objective": self.objective,
+            "bound": self.bound,
+            "gap": round(self.gap, 6),
+            "matches": [m.to_json() for m in self.matches],
+            "unplaced": [{"request_id": r, "reason": why} for r, why in self.unplaced],
+            "levels": [level.to_json() for level in self.levels],
+            "children_placed": self.children_placed,
+            "children_waiting": self.children_waiting,
+            "pruning_bound": self.pruning_bound,
+            "timings": {k: round(v, 3) for k, v in self.timings.items()},
+        }
+
+
+@dataclass(eq=False)
+class Candidates:
+    """Every candidate as parallel arrays (built once, vectorised everywhere after)."""
+
+    parts: list[Part]
+    part_request: IntArray
+    request_ids: list[str]
+    request_weight: IntArray
+    request_size: IntArray
+    request_split: NDArray[np.bool_]
+    part_of: IntArray
+    household: IntArray
+    score: IntArray
+    relaxed: list[tuple[str, ...]]
+    size: IntArray
+    rooms: IntArray
+    exempt: NDArray[np.bool_]
+    legal_pairs: int
+
+    @property
+    def request(self) -> IntArray:
+        result: IntArray = self.part_request[self.part_of]
+        return result
+
+    def __len__(self) -> int:
+        return len(self.household)
+
+
+@dataclass(frozen=True)
+class GreedyResult:
+    chosen: tuple[int, ...]
+    children_placed: int
+    placement_value: int
+    soft: int
+
+
+def request_weight(request: Request, weights: Mapping[str, int]) -> int:
+    """First-level value of placing the request: per child, placed_child x urgency factor x priority."""
+    urgency = weights[f"urgency_{request.urgency}"]
+    return weights["placed_child"] * urgency * request.priority * len(request.children)
+
+
+def build_candidates(
+    index: SnapshotIndex,
+    top_k: int | None,
+    keep_extra: Mapping[str, Sequence[tuple[str, str]]],
+    keep_full: bool = False,
+) -> tuple[Candidates, FullPairs | None]:
+    """Legal (or allowed-relaxed) part x household pairs, scored; the ``top_k`` best per part kept.
+
+    With ``keep_full`` every legal pair is also kept, as much as the pruning bound's LP needs.
+    """
+    table = index.table
+    ctx = ScoringContext(index.weights)
+    parts: list[Part] = []
+    part_request: list[int] = []
+    cols: dict[str, list[Any]] = defaultdict(list)
+    full: dict[str, list[Any]] = defaultdict(list)
+    coverage: list[list[list[NDArray[np.int64]]]] = []
+    n_full = legal_pairs = 0
+    waiting = [r for r in index.snapshot.requests if r.status == "waiting"]
+    for r, request in enumerate(waiting):
+        whole = index.part(request, request.children)
+        wanted = [table.position[h] for _, h in keep_extra.get(request.id, ()) if h in table.position]
+        covering: list[list[NDArray[np.int64]]] = [[] for _ in request.children]
+        coverage.append(covering)
+        for part in _parts(index, request, whole):
+            near = near_positions(part, table)
+            sub = table if near is None else table.subset(near)
+            fails = rule_matrix(part, sub)
+            usable = np.flatnonzero(~(fails & ~relaxable_matrix(part, sub)).any(axis=0))
+            if usable.size == 0:
+                continue
+            legal_pairs += usable.size
+            positions = usable if near is None else near[usable]
+            points = np.asarray(sum(criterion.points(part, sub, usable, ctx) for criterion in CRITERIA), dtype=np.int64)
+            relaxed = [tuple(RULES[int(k)].id for k in np.flatnonzero(fails[:, u])) for u in usable.tolist()]
+            n_relaxed = np.asarray([len(x) for x in relaxed], dtype=np.int64)
+            rooms = np.where(
+                table.shared_bedroom_allowed[positions], rooms_needed(part, True), rooms_needed(part, False)
+            ).astype(np.int64)
+            if keep_full:
+                span = np.arange(n_full, n_full + usable.size)
+                n_full += usable.size
+                full["household"].append(positions)
+                full["size"].append(np.full(usable.size, part.size))
+                full["rooms"].append(rooms)
+                full["relaxes_count"].append(np.asarray([bool(COUNT_RULES.intersection(x)) for x in relaxed]))
+                for k, child in enumerate(request.children):
+                    if child in part.ids:
+                        covering[k].append(span)
+            order = np.lexsort((positions, -(points - index.weights["relaxation"] * n_relaxed)))
+            if top_k is not None and order.size > top_k:
+                order = np.unique(np.concatenate([order[:top_k], np.flatnonzero(np.isin(positions, wanted))]))
+            exempt = exemption_applies_mask(part, sub)[usable]
+            p = len(parts)
+            parts.append(part)
+            part_request.append(r)
+            cols["part_of"].append(np.full(order.size, p))
+            cols["household"].append(positions[order])
+            cols["score"].append(points[order])
+            cols["relaxed"] += [relaxed[i] for i in order.tolist()]
+            cols["size"].append(np.full(order.size, part.size))
+            cols["rooms"].append(rooms[order])
+            cols["exempt"].append(exempt[order])
+
+    def joined(key: str, dtype: Any, source: dict[str, list[Any]]) -> Any:
+        return np.concatenate(source[key]).astype(dtype) if source[key] else np.zeros(0, dtype=dtype)
+
+    weights = np.asarray([request_weight(r, index.weights) for r in waiting], dtype=np.int64)
+    cands = Candidates(
+        parts=parts,
+        part_request=np.asarray(part_request, dtype=np.int64),
+        request_ids=[r.id for r in waiting],
+        request_weight=weights,
+        request_size=np.asarray([len(r.children) for r in waiting], dtype=np.int64),
+        request_split=np.asarray([r.siblings == "may_split" and len(r.children) > 1 for r in waiting], dtype=bool),
+        part_of=joined("part_of", np.int64, cols),
+        household=joined("household", np.int64, cols),
+        score=joined("score", np.int64, cols),
+        relaxed=list(cols["relaxed"]),
+        size=joined("size", np.int64, cols),
+        rooms=joined("rooms", np.int64, cols),
+        exempt=joined("exempt", bool, cols),
+        legal_pairs=legal_pairs,
+    )
+    if not keep_full:
+        return cands, None
+    pairs = FullPairs(
+        household=joined("household", np.int64, full),
+        size=joined("size", np.int64, full),
+        rooms=joined("rooms", np.int64, full),
+        relaxes_count=joined("relaxes_count", bool, full),
+        request_weight=weights,
+        coverage=[
+            [np.concatenate(spans) if spans else np.zeros(0, dtype=np.int64) for spans in covering]
+            for covering in coverage
+        ],
+    )
+    return cands, pairs
+
+
+# --- pairwise clashes between parts of different requests in one household -------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class _PartChildren:
+    """Children of every part as padded arrays: birth dates, sexual-harm flag, living-companion code."""
+
+    valid: NDArray[np.bool_]
+    dob: IntArray  # (year, month, day) packed as year*10000 + month*100 + day
+    sexual_harm: NDArray[np.bool_]
+    companions: IntArray
+    needed_by: IntArray  # packed like dob
+    sensitive: NDArray[np.bool_]
+
+
+def _pack(day: Any) -> int:
+    return int(day.year * 10000 + day.month * 100 + day.day)
+
+
+def _part_children(parts: Sequence[Part]) -> _PartChildren:
+    width = max((p.size for p in parts), default=1)
+    shape = (len(parts), width)
+    valid = np.zeros(shape, dtype=bool)
+    dob = np.zeros(shape, dtype=np.int64)
+    harm = np.zeros(shape, dtype=bool)
+    lc = np.zeros(shape, dtype=np.int64)
+    for p, part in enumerate(parts):
+        for k, c in enumerate(part.children):
+            valid[p, k] = True
+            dob[p, k] = _pack(c.child.date_of_birth)
+            harm[p, k] = "sexual_harm" in c.child.risks_to_others
+            lc[p, k] = _LC_CODE[c.child.living_companions]
+    needed = np.asarray([_pack(p.needed_by) for p in parts], dtype=np.int64)
+    sensitive = (harm | (lc != _ANY)).any(axis=1)
+    return _PartChildren(valid, dob, harm, lc, needed, sensitive)
+
+
+def _ages(dob: IntArray, on: IntArray) -> IntArray:
+    """Whole-year ages of packed birth dates ``dob`` (P x W) on packed dates ``on`` (P,)."""
+    on = on[:, None]
+    result: IntArray = on // 10000 - dob // 10000 - ((on % 10000) < (dob % 10000))
+    return result
+
+
+def _clash_on(kids: _PartChildren, new: IntArray, other: IntArray, day: IntArray) -> NDArray[np.bool_]:
+    """Does placing part ``new`` where part ``other``'s children live break sexual harm or companions?"""
+    a, b = _ages(kids.dob[new], day), _ages(kids.dob[other], day)
+    va, vb = kids.valid[new], kids.valid[other]
+    min_a, max_a = np.where(va, a, _BIG_AGE).min(1), np.where(va, a, -1).max(1)
+    min_b, max_b = np.where(vb, b, _BIG_AGE).min(1), np.where(vb, b, -1).max(1)
+    result = np.zeros(len(new), dtype=bool)
+    for ages, valid, harm, lc, min_o, max_o in (
+        (a, va, kids.sexual_harm[new], kids.companions[new], min_b, max_b),
+        (b, vb, kids.sexual_harm[other], kids.companions[other], min_a, max_a),
+    ):
+        result |= np.where(valid & harm, ages, -1).max(1) > min_o
+        result |= (valid & (lc == _SOLO)).any(1)
+        result |= np.where(valid & (lc == _ONLY_OLDER), ages, -1).max(1) >= min_o
+        result |= np.where(valid & (lc == _ONLY_YOUNGER), ages, _BIG_AGE).min(1) <= max_o
+    return result
+
+
+def clashing_pairs(cands: Candidates) -> NDArray[np.int64]:
+    """Pairs of candidates (i, j) in one household, of different requests, whose children clash."""
+    kids = _part_children(cands.parts)
+    sensitive = kids.sensitive[cands.part_of]
+    order = np.argsort(cands.household, kind="stable")
+    _, starts, counts = np.unique(cands.household[order], return_index=True, return_counts=True)
+    firsts: list[NDArray[np.int64]] = []
+    seconds: list[NDArray[np.int64]] = []
+    requests = cands.request
+    for start, count in zip(starts.tolist(), counts.tolist(), strict=True):
+        if count < 2:
+            continue
+        members = order[start : start + count]
+        if not sensitive[members].any():
+            continue
+        i, j = np.triu_indices(count, k=1)
+        a, b = members[i], members[j]
+        keep = (requests[a] != requests[b]) & (sensitive[a] | sensitive[b])
+        firsts.append(a[keep])
+        seconds.append(b[keep])
+    if not firsts:
+        return np.zeros((0, 2), dtype=np.int64)
+    a, b = np.concatenate(firsts), np.concatenate(seconds)
+    pa, pb = cands.part_of[a], cands.part_of[b]
+    clash = _clash_on(kids, pa, pb, kids.needed_by[pa]) | _clash_on(kids, pb, pa, kids.needed_by[pb])
+    return np.stack([a[clash], b[clash]], axis=1)
+
+
+# --- household capacity, shared by the model and the greedy --------------------------------------
+
+#: A candidate relaxing one of these must be the only one in its household (the count is set aside for it).
+COUNT_RULES = frozenset({"approved_places", "usual_fostering_limit"})
+
+
+@dataclass(frozen=True, eq=False)
+class Capacity:
+    """Per household position: children already there, approved number, exemption number, bedrooms."""
+
+    current: IntArray
+    approved: IntArray
+    exemption: IntArray
+    bedrooms: IntArray
+
+    @classmethod
+    def of(cls, index: SnapshotIndex) -> Capacity:
+        t = index.table
+        return cls(t.n_current, t.max_children, t.exemption_max, t.bedrooms_free)
+
+
+def must_be_alone(cands: Candidates, cap: Capacity) -> NDArray[np.bool_]:
+    """Candidates legal only on their own: above the usual limit alone (one sibling group or exemption),
+    or relaxing a count rule."""
+    exceeding = cap.current[cands.household] + cands.size > USUAL_LIMIT
+    relaxing = np.asarray([bool(COUNT_RULES.intersection(r)) for r in cands.relaxed], dtype=bool)
+    result: NDArray[np.bool_] = exceeding | relaxing
+    return result
+
+
+def fits(cap: Capacity, h: int, parts: Sequence[tuple[int, int, bool, bool]]) -> bool:
+    """Whether parts ((size, rooms, exempt, alone), each legal alone) may all live in household ``h``.
+
+    The same conditions as the model's household constraints, one household at a time.
+    """
+    if sum(rooms for _, rooms, _, _ in parts) > cap.bedrooms[h]:
+        return False
+    if len(parts) == 1:
+        return True
+    if any(alone for _, _, _, alone in parts):
+        return False
+    total = int(cap.current[h]) + sum(size for size, _, _, _ in parts)
+    if total > min(int(cap.exemption[h]) if exempt else int(cap.approved[h]) for _, _, exempt, _ in parts):
+        return False
+    return all(exempt for _, _, exempt, _ in parts) or total <= USUAL_LIMIT
+
+
+# --- greedy -------------------------------------------------------------------------------------
+
+
+def greedy(index: SnapshotIndex, cands: Candidates, clash: set[tuple[int, int]]) -> GreedyResult:
+    """The duty team's way, automated: by urgency then waiting time, each takes its best legal option left."""
+    waiting = [index.request(r) for r in cands.request_ids]
+    as_of = index.snapshot.as_of
+
+    def queue_key(r: int) -> tuple[int, int, str]:
+        request = waiting[r]
+        return (URGENCY_ORDER[request.urgency], (request.received_on or as_of).toordinal(), request.id)
+
+    cap = Capacity.of(index)
+    alone = must_be_alone(cands, cap)
+    ranking = cands.score - index.weights["relaxation"] * np.asarray([len(r) for r in cands.relaxed], dtype=np.int64)
+    by_request: defaultdict[int, list[int]] = defaultdict(list)
+    for c in np.lexsort((np.arange(len(cands)), -ranking)).tolist():
+        by_request[int(cands.request[c])].append(c)
+    placed_at: defaultdict[int, list[int]] = defaultdict(list)
+
+    def try_add(c: int) -> bool:
+        h = int(cands.household[c])
+        ids = [*placed_at[h], c]
+        if any((min(c, o), max(c, o)) in clash for o in placed_at[h]):
+            return False
+        if not fits(
+            cap, h, [(int(cands.size[i]), int(cands.rooms[i]), bool(cands.exempt[i]), bool(alone[i])) for i in ids]
+        ):
+            return False
+        placed_at[h].append(c)
+        return True
+
+    chosen: list[int] = []
+    for r in sorted(range(len(waiting)), key=queue_key):
+        mine = by_request.get(r, [])
+        taken = next((c for c in mine if cands.size[c] == cands.request_size[r] and try_add(c)), None)
+        if taken is not None:
+            chosen.append(taken)
+            continue
+        if not cands.request_split[r]:
+            continue
+        # A split: each child in turn takes its best single-child option in a home this request does not use.
+        parts_taken: list[int] = []
+        for child in waiting[r].children:
+            used = {int(cands.household[c]) for c in parts_taken}
+            got = next(
+                (
+                    c
+                    for c in mine
+                    if cands.size[c] == 1
+                    and child in cands.parts[cands.part_of[c]].ids
+                    and int(cands.household[c]) not in used
+                    and try_add(c)
+                ),
+                None,
+            )
+            if got is None:
+                break
+            parts_taken.append(got)
+        if len(parts_taken) == len(waiting[r].children):
+            chosen.extend(parts_taken)
+        else:
+            for c in parts_taken:
+                placed_at[int(cands.household[c])].remove(c)
+    placed = sorted({int(cands.request[c]) for c in chosen})
+    return GreedyResult(
+        chosen=tuple(sorted(chosen)),
+        children_placed=int(cands.request_size[placed].sum()),
+        placement_value=int(cands.request_weight[placed].sum()),
+        soft=soft_value(index, cands, chosen),
+    )
+
+
+def soft_value(index: SnapshotIndex, cands: Candidates, chosen: Sequence[int]) -> int:
+    """The second-level objective of a set of chosen candidates (criteria plus siblings kept together)."""
+    together = index.weights["siblings_together"]
+    parts_of: defaultdict[int, int] = defaultdict(int)
+    for c in chosen:
+        parts_of[int(cands.request[c])] += 1
+    total = int(cands.score[list(chosen)].sum()) if chosen else 0
+    return total + sum(together * (int(cands.request_size[r]) - n) for r, n in parts_of.items())
+
+
+# --- the CP-SAT model ---------------------------------------------------------------------------
+
+
+@dataclass(eq=False)
+class BatchModel:
+    model: cp_model.CpModel
+    x: list[cp_model.IntVar]
+    y: list[cp_model.IntVar]
+    placement: cp_model.LinearExpr
+    soft: cp_model.LinearExpr
+    relaxations: cp_model.LinearExpr
+
+
+def build_model(index: SnapshotIndex, cands: Candidates, clash: NDArray[np.int64]) -> BatchModel:
+    """Variables, request coverage, household capacity, clashes, and the three objective levels."""
+    model = cp_model.CpModel()
+    n = len(cands)
+    x = [model.new_bool_var("") for _ in range(n)]
+    y = [model.new_bool_var("") for _ in cands.request_ids]
+    requests = cands.request
+    by_request: defaultdict[int, list[int]] = defaultdict(list)
+    for c, r in enumerate(requests.tolist()):
+        by_request[r].append(c)
+    for r, var in enumerate(y):
+        mine = by_request.get(r, [])
+        if not mine:
+            model.add(var == 0)
+            continue
+        if not cands.request_split[r]:
+            model.add(sum(x[c] for c in mine) == var)
+            continue
+        request = index.request(cands.request_ids[r])
+        for child in request.children:
+            model.add(sum(x[c] for c in mine if child in cands.parts[cands.part_of[c]].ids) == var)
+        per_home: defaultdict[int, list[int]] = defaultdict(list)
+        for c in mine:
+            per_home[int(cands.household[c])].append(c)
+        for members in per_home.values():
+            if len(members) > 1:
+                model.add_at_most_one(x[c] for c in members)
+
+    cap = Capacity.of(index)
+    alone = must_be_alone(cands, cap)
+    order = np.argsort(cands.household, kind="stable")
+    homes, starts, counts = np.unique(cands.household[order], return_index=True, return_counts=True)
+    for h, start, count in zip(homes.tolist(), starts.tolist(), counts.tolist(), strict=True):
+        if count < 2:
+            continue
+        members = order[start : start + count].tolist()
+        if sum(int(cands.rooms[c]) for c in members) > cap.bedrooms[h]:
+            model.add(
+                cp_model.LinearExpr.weighted_sum([x[c] for c in members], [int(cands.rooms[c]) for c in members])
+                <= int(cap.bedrooms[h])
+            )
+        for c in members:
+            if alone[c]:
+                others = [x[o] for o in members if o != c]
+                model.add(sum(others) + len(others) * x[c] <= len(others))
+        shared = [c for c in members if not alone[c]]
+        if len(shared) < 2:
+            continue
+        current, approved, exemption = int(cap.current[h]), int(cap.approved[h]), int(cap.exemption[h])
+        total = cp_model.LinearExpr.weighted_sum([x[c] for c in shared], [int(cands.size[c]) for c in shared])
+        exempt = [c for c in shared if cands.exempt[c]]
+        if not exempt:
+            if current + sum(int(cands.size[c]) for c in shared) > min(approved, USUAL_LIMIT):
+                model.add(total <= min(approved, USUAL_LIMIT) - current)
+            continue
+        # Some parts are named by an exemption: its number applies only while every part placed is named.
+        every_exempt = model.new_bool_var("")
+        for c in shared:
+            if not cands.exempt[c]:
+                model.add_implication(x[c], every_exempt.Not())
+        model.add(total <= approved - current + max(0, exemption - approved) * every_exempt)
+        model.add(total <= USUAL_LIMIT - current + max(0, exemption - USUAL_LIMIT) * every_exempt)
+        if exemption < approved:
+            any_exempt = model.new_bool_var("")
+            for c in exempt:
+                model.add_implication(x[c], any_exempt)
+            model.add(total <= exemption - current + (approved - exemption) * (1 - any_exempt))
+    for a, b in clash.tolist():
+        model.add_at_most_one([x[a], x[b]])
+
+    together = index.weights["siblings_together"]
+    placement = cp_model.LinearExpr.weighted_sum(y, cands.request_weight.tolist())
+    soft = cp_model.LinearExpr.weighted_sum(x, (cands.score - together).tolist()) + cp_model.LinearExpr.weighted_sum(
+        y, (together * cands.request_size).tolist()
+    )
+    relaxations = cp_model.LinearExpr.weighted_sum(x, [len(r) for r in cands.relaxed])
+    return BatchModel(model, x, y, placement, soft, relaxations)
+
+
+def _hint(bm: BatchModel, cands: Candidates, chosen: Sequence[int]) -> None:
+    """Write a full hint in bulk (one proto call, not one Python call per variable)."""
+    picked = np.zeros(len(cands), dtype=np.int64)
+    picked[list(chosen)] = 1
+    placed = np.zeros(len(cands.request_ids), dtype=np.int64)
+    placed[cands.request[list(chosen)]] = 1
+    hint = bm.model.proto.solution_hint
+    bm.model.clear_hints()  # type: ignore[no-untyped-call]  # ortools ships this untyped
+    hint.vars.extend([v.index for v in bm.x] + [v.index for v in bm.y])
+    hint.values.extend(picked.tolist() + placed.tolist())
+
+
+def _solver(settings: BatchSettings, seconds: float) -> cp_model.CpSolver:
+    """Parameters measured in SOLVER-NOTES.md: the LP bound is what closes the gap on this problem."""
+    solver = cp_model.CpSolver()
+    p = solver.parameters
+    p.max_time_in_seconds = max(0.1, seconds)
+    p.num_workers = settings.workers
+    p.linearization_level = 2
+    p.cp_model_probing_level = 0
+    p.symmetry_level = 0
+    p.random_seed = 0
+    return solver
+
+
+def _solve_levels(
+    bm: BatchModel,
+    cands: Candidates,
+    settings: BatchSettings,
+    start: Sequence[int],
+    deadline: float,
+    progress: Progress,
+) -> tuple[list[int], list[Level]]:
+    """Solve the three objective levels in order, each fixing the one before; hints carry over."""
+    levels: list[Level] = []
+    chosen = list(start)
+    plan = [("children placed", bm.placement, True), ("soft score", bm.soft, True)]
+    if any(cands.relaxed):
+        plan.append(("relaxations", bm.relaxations, False))
+    for number, (name, expr, maximise) in enumerate(plan):
+        remaining = deadline - time.perf_counter()
+        share = remaining / (len(plan) - number) if number < len(plan) - 1 else remaining
+        if number == 0:
+            share = remaining * 0.5
+        progress(f"solving: {name}", number / len(plan))
+        _hint(bm, cands, chosen)
+        bm.model.clear_objective()  # type: ignore[no-untyped-call]  # ortools ships this untyped
+        if maximise:
+            bm.model.maximize(expr)
+        else:
+            bm.model.minimize(expr)
+        solver = _solver(settings, share)
+        t0 = time.perf_counter()
+        status = solver.solve(bm.model)
+        seconds = time.perf_counter() - t0
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            # The hint is always feasible, so this happens only when time ran out before CP-SAT read it.
+            levels.append(Level(name, "unknown", 0, 0, seconds))
+            break
+        value = round(solver.objective_value)
+        levels.append(
+            Level(
+                name,
+                "optimal" if status == cp_model.OPTIMAL else "feasible",
+                value,
+                round(solver.best_objective_bound),
+                seconds,
+            )
+        )
+        chosen = [c for c in range(len(cands)) if solver.boolean_value(bm.x[c])]
+        bm.model.add(expr >= value if maximise else expr <= value)
+    return chosen, levels
+
+
+def pruning_bound(index: SnapshotIndex, full: FullPairs) -> int | None:
+    """An LP relaxation (HiGHS) of the first level over every legal pair: no pruned answer can beat it,
+    and the unpruned optimum cannot either, so it bounds what pruning lost."""
+    from scipy.optimize import linprog
+    from scipy.sparse import coo_matrix
+
+    n_pairs, n_req = len(full.household), len(full.request_weight)
+    if n_pairs == 0:
+        return 0
+    rows: list[NDArray[np.int64]] = []
+    cols: list[NDArray[np.int64]] = []
+    vals: list[NDArray[np.float64]] = []
+    # Coverage: for every request and each of its children, the pairs covering that child sum to y_r.
+    row = 0
+    for r, children_rows in enumerate(full.coverage):
+        for members in children_rows:
+            rows += [np.full(len(members), row), np.array([row])]
+            cols += [members, np.array([n_pairs + r])]
+            vals += [np.ones(len(members)), np.array([-1.0])]
+            row += 1
+    eq = coo_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(row, n_pairs + n_req))
+    cap = Capacity.of(index)
+    homes, home_row = np.unique(full.household, return_inverse=True)
+    counted = ~full.relaxes_count
+    ub_rows = np.concatenate([home_row, len(homes) + home_row[counted]])
+    ub_cols = np.concatenate([np.arange(n_pairs), np.flatnonzero(counted)])
+    ub_vals = np.concatenate([full.rooms, full.size[counted]]).astype(np.float64)
+    ub = coo_matrix((ub_vals, (ub_rows, ub_cols)), shape=(2 * len(homes), n_pairs + n_req))
+    room_cap = cap.bedrooms[homes]
+    child_cap = np.maximum(np.maximum(cap.approved[homes], cap.exemption[homes]) - cap.current[homes], 0)
+    objective = np.concatenate([np.zeros(n_pairs), -full.request_weight.astype(np.float64)])
+    result = linprog(
+        objective,
+        A_ub=ub.tocsr(),
+        b_ub=np.concatenate([room_cap, child_cap]).astype(np.float64),
+        A_eq=eq.tocsr(),
+        b_eq=np.zeros(row),
+        bounds=(0, 1),
+        method="highs",
+    )
+    if result.status != 0:
+        return None
+    return int(np.floor(-result.fun + 1e-6))
+
+
+@dataclass(eq=False)
+class FullPairs:
+    """Every legal pair before pruning, kept only as much as the LP bound needs."""
+
+    household: IntArray
+    size: IntArray
+    rooms: IntArray
+    relaxes_count: NDArray[np.bool_]
+    request_weight: IntArray
+    coverage: list[list[IntArray]]
+
+
+class ValidationFailure(RuntimeError):
+    """The validator rejected a batch answer: a bug, never proposed to the duty team."""
+
+
+def _unplaced_reason(index: SnapshotIndex, cands: Candidates, r: int, chosen: Sequence[int]) -> str:
+    request = index.request(cands.request_ids[r])
+    mine = np.flatnonzero(cands.request == r)
+    size = len(request.children)
+    group = "this child" if size == 1 else f"these {size} children together"
+    if mine.size == 0:
+        whole = index.part(request, request.children)
+        near = near_positions(whole, index.table)
+        sub = index.table if near is None else index.table.subset(near)
+        if len(sub) == 0:
+            return f"no household within {whole.distance_limit_km:g} km of home"
+        counts = rule_matrix(whole, sub).sum(axis=1)
+        top = np.argsort(-counts, kind="stable")[:2]
+        common = ", ".join(f"{RULES[int(k)].id} ({int(counts[k])} of {len(sub)})" for k in top if counts[k])
+        return f"no household can take {group} under the hard rules; most often broken nearby: {common}"
+    homes = set(cands.household[mine].tolist())
+    takers = sorted({cands.request_ids[int(cands.request[c])] for c in chosen if int(cands.household[c]) in homes})
+    if takers:
+        shown = ", ".join(takers[:3]) + (f" and {len(takers) - 3} more" if len(takers) > 3 else "")
+        return (
+            f"its {len(homes)} possible households are proposed for requests placing more weighted children ({shown})"
+        )
+    return f"its {len(homes)} possible households cannot take it beside the other proposals"
+
+
+def solve_batch(
+    snapshot: Snapshot | SnapshotIndex,
+    settings: BatchSettings | None = None,
+    progress: Progress | None = None,
+) -> BatchAnswer:
+    """Optimise every waiting request at once and return proposals (never placements)."""
+    settings = settings or BatchSettings()
+    report: Progress = progress or (lambda _stage, _done: None)
+    started = time.perf_counter()
+    deadline = started + settings.time_limit_s
+    index = snapshot if isinstance(snapshot, SnapshotIndex) else SnapshotIndex.build(snapshot)
+    timings: dict[str, float] = {}
+
+    report("building candidates", 0.0)
+    t0 = time.perf_counter()
+    cands, full = build_candidates(index, settings.top_k, settings.previous, keep_full=settings.lp_bound_max_pairs > 0)
+    pairs = clashing_pairs(cands)
+    clash = {(min(a, b), max(a, b)) for a, b in pairs.tolist()}
+    timings["candidates_s"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    warm = greedy(index, cands, clash)
+    previous = _previous_choice(cands, settings.previous, index)
+    timings["greedy_s"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    bm = build_model(index, cands, pairs)
+    timings["model_s"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    start = previous if previous is not None else list(warm.chosen)
+    chosen, levels = _solve_levels(bm, cands, settings, start, deadline, report)
+    timings["solve_s"] = time.perf_counter() - t0
+
+    bound_value: int | None = None
+    if full is not None and 0 < len(full.household) <= settings.lp_bound_max_pairs:
+        t0 = time.perf_counter()
+        report("bounding what pruning could lose", 0.9)
+        bound_value = pruning_bound(index, full)
+        timings["pruning_bound_s"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    answer = _answer(index, cands, chosen, levels, warm, bound_value, timings)
+    proposals = [
+        Proposal(
+            m.request_id,
+            tuple((p.child_id, p.household_id) for p in m.placements),
+            frozenset(r for r, _, _ in m.relaxations),
+        )
+        for m in answer.matches
+    ]
+    breaches = check_proposals(index, proposals)
+    if breaches:
+        raise ValidationFailure("; ".join(str(b) for b in breaches[:5]))
+    timings["validate_s"] = time.perf_counter() - t0
+    timings["total_s"] = time.perf_counter() - started
+    report("done", 1.0)
+    return answer
+
+
+def _previous_choice(
+    cands: Candidates, previous: Mapping[str, Sequence[tuple[str, str]]], index: SnapshotIndex
+) -> list[int] | None:
+    """The previous run's matches as candidate indices, when they are all still candidates (a hint)."""
+    if not previous:
+        return None
+    wanted = {(r, index.table.position.get(h, -1)) for r, placements in previous.items() for _, h in placements}
+    chosen = [
+        c for c in range(len(cands)) if (cands.request_ids[int(cands.request[c])], int(cands.household[c])) in wanted
+    ]
+    return chosen or None
+
+
+def _answer(
+    index: SnapshotIndex,
+    cands: Candidates,
+    chosen: Sequence[int],
+    levels: Sequence[Level],
+    warm: GreedyResult,
+    bound_value: int | None,
+    timings: dict[str, float],
+) -> BatchAnswer:
+    households = index.table.households
+    by_request: defaultdict[int, list[int]] = defaultdict(list)
+    for c in chosen:
+        by_request[int(cands.request[c])].append(c)
+    matches = []
+    for r, mine in sorted(by_request.items(), key=lambda item: cands.request_ids[item[0]]):
+        request = index.request(cands.request_ids[r])
+        home_of = {
+            child: households[int(cands.household[c])].id for c in mine for child in cands.parts[cands.part_of[c]].ids
+        }
+        relaxations = tuple(
+            (rule, households[int(cands.household[c])].id, next(x.relaxable_by or "" for x in RULES if x.id == rule))
+            for c in mine
+            for rule in cands.relaxed[c]
+        )
+        matches.append(
+            Match(
+                request.id,
+                tuple(Placement(child, home_of[child]) for child in request.children),
+                relaxations,
+                soft_value(index, cands, mine),
+            )
+        )
+    placed = set(by_request)
+    unplaced = tuple(
+        (cands.request_ids[r], _unplaced_reason(index, cands, r, chosen))
+        for r in range(len(cands.request_ids))
+        if r not in placed
+    )
+    decisive = next((level for level in levels if level.status != "optimal"), levels[-1] if levels else None)
+    soft_level = next((level for level in levels if level.name == "soft score"), None)
+    reported = decisive if decisive is not None and decisive.status != "optimal" else soft_level or decisive
+    all_optimal = bool(levels) and all(level.status == "optimal" for level in levels)
+    status: BatchStatus = (
+        "optimal" if all_optimal else ("feasible" if levels and levels[0].status != "unknown" else "infeasible")
+    )
+    return BatchAnswer(
+        status=status,
+        objective=reported.objective if reported else 0,
+        bound=reported.bound if reported else 0,
+        matches=tuple(matches),
+        unplaced=unplaced,
+        levels=tuple(levels),
+        children_placed=int(cands.request_size[sorted(placed)].sum()) if placed else 0,
+        children_waiting=int(cands.request_size.sum()),
+        pruning_bound=bound_value,
+        greedy=warm,
+        timings=timings,
+        candidates=len(cands),
+        legal_pairs=cands.legal_pairs,
+    )

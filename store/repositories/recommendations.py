@@ -1,0 +1,157 @@
+"""Match runs and the recommendations they produce, and the decisions taken on them.
+
+A recommendation is ``open`` until a social worker accepts or declines it, or it is ``withdrawn``
+because an accepted placement (or its request's closing) means it can no longer hold.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import selectinload
+
+from store.errors import NotFound
+from store.models import (
+    DecisionRow,
+    MatchRunRow,
+    RecommendationPlacementRow,
+    RecommendationRow,
+    utcnow,
+)
+from store.repositories.base import Page, Repository
+
+OPEN = "open"
+ACCEPTED = "accepted"
+DECLINED = "declined"
+WITHDRAWN = "withdrawn"
+
+
+class RecommendationRepository(Repository):
+    """All SQL about match runs, recommendations and decisions."""
+
+    def add_run(
+        self, *, kind: str, request_id: str | None, status: str, revision: int, duration_ms: int, actor: str
+    ) -> int:
+        run = MatchRunRow(
+            kind=kind,
+            request_id=request_id,
+            status=status,
+            revision=revision,
+            duration_ms=duration_ms,
+            created_by=actor,
+        )
+        self.session.add(run)
+        self.session.flush()
+        return run.id
+
+    def add_options(self, run_id: int, request_id: str, options: Sequence[dict[str, Any]]) -> list[int]:
+        """Store each ranked option as an open recommendation; returns their ids in the same order."""
+        rows = []
+        for option in options:
+            relaxed = [str(r["id"]) for r in option.get("relaxations", [])]
+            row = RecommendationRow(
+                match_run_id=run_id,
+                request_id=request_id,
+                rank=int(option["rank"]),
+                score=float(option["score"]),
+                option=dict(option),
+                relaxed=relaxed,
+                status=OPEN,
+            )
+            row.placements = [
+                RecommendationPlacementRow(child_id=p["child_id"], household_id=p["household_id"], position=i)
+                for i, p in enumerate(option["placements"])
+            ]
+            rows.append(row)
+        self.session.add_all(rows)
+        self.session.flush()
+        return [row.id for row in rows]
+
+    def row(self, recommendation_id: int) -> RecommendationRow:
+        row = self.session.scalar(
+            select(RecommendationRow)
+            .options(selectinload(RecommendationRow.placements))
+            .where(RecommendationRow.id == recommendation_id)
+        )
+        if row is None:
+            raise NotFound("recommendation", recommendation_id)
+        return row
+
+    def page(
+        self, *, request_id: str | None = None, status: str | None = None, limit: int = 50, offset: int = 0
+    ) -> Page[RecommendationRow]:
+        query = select(RecommendationRow).options(selectinload(RecommendationRow.placements))
+        if request_id is not None:
+            query = query.where(RecommendationRow.request_id == request_id)
+        if status is not None:
+            query = query.where(RecommendationRow.status == status)
+        rows, total = self._page(query, [RecommendationRow.id.desc()], limit, offset)
+        return Page(rows, total)
+
+    def lock(self, recommendation_id: int) -> str:
+        """Lock a recommendation row; returns its status as it is now (after any concurrent decision)."""
+        status = self.session.scalar(
+            select(RecommendationRow.status)
+            .where(RecommendationRow.id == recommendation_id)
+            .with_for_update(key_share=True)
+        )
+        if status is None:
+            raise NotFound("recommendation", recommendation_id)
+        self.session.expire_all()
+        return status
+
+    def open_touching(self, household_ids: Iterable[str], request_id: str) -> list[RecommendationRow]:
+        """Open recommendations for this request or placing anyone in these households."""
+        in_households = select(RecommendationPlacementRow.recommendation_id).where(
+            RecommendationPlacementRow.household_id.in_(sorted(set(household_ids)))
+        )
+        query = (
+            select(RecommendationRow)
+            .options(selectinload(RecommendationRow.placements))
+            .where(RecommendationRow.status == OPEN)
+            .where((RecommendationRow.request_id == request_id) | RecommendationRow.id.in_(in_households))
+            .order_by(RecommendationRow.id)
+        )
+        return list(self.session.scalars(query))
+
+    def close(self, recommendation_id: int, status: str, note: str | None = None) -> bool:
+        """Move an open recommendation to ``status``; False when it was no longer open."""
+        result = self.session.execute(
+            update(RecommendationRow)
+            .where(RecommendationRow.id == recommendation_id, RecommendationRow.status == OPEN)
+            .values(status=status, status_note=note, closed_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
+        return bool(getattr(result, "rowcount", 0))
+
+    def add_decision(
+        self,
+        *,
+        recommendation_id: int,
+        request_id: str,
+        outcome: str,
+        reason: str,
+        actor: str,
+        decided_on: dt.date,
+    ) -> DecisionRow:
+        decision = DecisionRow(
+            recommendation_id=recommendation_id,
+            request_id=request_id,
+            outcome=outcome,
+            reason=reason,
+            decided_by=actor,
+            decided_on=decided_on,
+        )
+        self.session.add(decision)
+        self.session.flush()
+        return decision
+
+    def decisions(self, recommendation_id: int) -> list[DecisionRow]:
+        return list(
+            self.session.scalars(
+                select(DecisionRow).where(DecisionRow.recommendation_id == recommendation_id).order_by(DecisionRow.id)
+            )
+        )
