@@ -217,8 +217,11 @@ def build_candidates(
             legal_pairs += usable.size
             positions = usable if near is None else near[usable]
             points = np.asarray(sum(criterion.points(part, sub, usable, ctx) for criterion in CRITERIA), dtype=np.int64)
-            relaxed = [tuple(RULES[int(k)].id for k in np.flatnonzero(fails[:, u])) for u in usable.tolist()]
-            n_relaxed = np.asarray([len(x) for x in relaxed], dtype=np.int64)
+            usable_fails = fails[:, usable]
+            n_relaxed = usable_fails.sum(axis=0).astype(np.int64)
+            relaxed: list[tuple[str, ...]] = [()] * usable.size
+            for i in np.flatnonzero(n_relaxed).tolist():
+                relaxed[i] = tuple(RULES[int(k)].id for k in np.flatnonzero(usable_fails[:, i]))
             rooms = np.where(
                 table.shared_bedroom_allowed[positions], rooms_needed(part, True), rooms_needed(part, False)
             ).astype(np.int64)
@@ -228,7 +231,7 @@ def build_candidates(
                 full["household"].append(positions)
                 full["size"].append(np.full(usable.size, part.size))
                 full["rooms"].append(rooms)
-                full["relaxes_count"].append(np.asarray([bool(COUNT_RULES.intersection(x)) for x in relaxed]))
+                full["relaxes_count"].append(usable_fails[COUNT_RULE_ROWS].any(axis=0))
                 for k, child in enumerate(request.children):
                     if child in part.ids:
                         covering[k].append(span)
@@ -377,6 +380,7 @@ def clashing_pairs(cands: Candidates) -> NDArray[np.int64]:
 
 #: A candidate relaxing one of these must be the only one in its household (the count is set aside for it).
 COUNT_RULES = frozenset({"approved_places", "usual_fostering_limit"})
+COUNT_RULE_ROWS = [i for i, rule in enumerate(RULES) if rule.id in COUNT_RULES]
 
 
 @dataclass(frozen=True, eq=False)
@@ -488,9 +492,15 @@ def greedy(index: SnapshotIndex, cands: Candidates, clash: set[tuple[int, int]])
     return GreedyResult(
         chosen=tuple(sorted(chosen)),
         children_placed=int(cands.request_size[placed].sum()),
-        placement_value=int(cands.request_weight[placed].sum()),
+        placement_value=placement_value(cands, chosen),
         soft=soft_value(index, cands, chosen),
     )
+
+
+def placement_value(cands: Candidates, chosen: Sequence[int]) -> int:
+    """The first-level objective of a set of chosen candidates (weighted children placed)."""
+    placed = sorted({int(cands.request[c]) for c in chosen})
+    return int(cands.request_weight[placed].sum())
 
 
 def soft_value(index: SnapshotIndex, cands: Candidates, chosen: Sequence[int]) -> int:
@@ -621,6 +631,7 @@ def _solver(settings: BatchSettings, seconds: float) -> cp_model.CpSolver:
 
 
 def _solve_levels(
+    index: SnapshotIndex,
     bm: BatchModel,
     cands: Candidates,
     settings: BatchSettings,
@@ -631,10 +642,13 @@ def _solve_levels(
     """Solve the three objective levels in order, each fixing the one before; hints carry over."""
     levels: list[Level] = []
     chosen = list(start)
-    plan = [("children placed", bm.placement, True), ("soft score", bm.soft, True)]
+    plan: list[tuple[str, cp_model.LinearExpr, bool, Callable[[Sequence[int]], int]]] = [
+        ("children placed", bm.placement, True, lambda chosen: placement_value(cands, chosen)),
+        ("soft score", bm.soft, True, lambda chosen: soft_value(index, cands, chosen)),
+    ]
     if any(cands.relaxed):
-        plan.append(("relaxations", bm.relaxations, False))
-    for number, (name, expr, maximise) in enumerate(plan):
+        plan.append(("relaxations", bm.relaxations, False, lambda chosen: sum(len(cands.relaxed[c]) for c in chosen)))
+    for number, (name, expr, maximise, value_of) in enumerate(plan):
         remaining = deadline - time.perf_counter()
         share = remaining / (len(plan) - number) if number < len(plan) - 1 else remaining
         if number == 0:
@@ -651,8 +665,9 @@ def _solve_levels(
         status = solver.solve(bm.model)
         seconds = time.perf_counter() - t0
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            # The hint is always feasible, so this happens only when time ran out before CP-SAT read it.
-            levels.append(Level(name, "unknown", 0, 0, seconds))
+            # Time ran out before CP-SAT reported a solution. The hint (greedy or the level before) is
+            # legal, so it stands, reported as feasible with no proven bound beyond its own value.
+            levels.append(Level(name, "feasible", value_of(chosen), round(solver.best_objective_bound), seconds))
             break
         value = round(solver.objective_value)
         levels.append(
@@ -786,7 +801,7 @@ def solve_batch(
 
     t0 = time.perf_counter()
     start = previous if previous is not None else list(warm.chosen)
-    chosen, levels = _solve_levels(bm, cands, settings, start, deadline, report)
+    chosen, levels = _solve_levels(index, bm, cands, settings, start, deadline, report)
     timings["solve_s"] = time.perf_counter() - t0
 
     bound_value: int | None = None

@@ -35,6 +35,8 @@ def broken_rules(part: Part, home: Home) -> list[tuple[str, str]]:
     return found
 
 
+#: Share of households below which the pre-filter cuts a smaller table to check.
+SUBSET_WORTH_IT = 0.3
 #: Slack on the dot-product distance pre-filter, in km, so float error never drops a household at the limit.
 PREFILTER_SLACK_KM = 1.0
 
@@ -56,4 +58,6 @@ def near_positions(part: Part, table: HouseholdTable) -> NDArray[np.int64] | Non
         lat, lon = np.radians(where.lat), np.radians(where.lon)
         point = np.array([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)])
         keep &= table.unit_xyz @ point >= threshold
-    return np.flatnonzero(keep)
+    found = np.flatnonzero(keep)
+    # Cutting a table costs about as much as checking it: only worth it when most households drop out.
+    return found if found.size < len(table) * SUBSET_WORTH_IT else None

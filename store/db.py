@@ -54,6 +54,7 @@ def _prepare_sqlite_file(url: URL) -> None:
 def make_engine(url: str | URL, **kwargs: Any) -> Engine:
     """An engine configured for our transaction rules on SQLite or PostgreSQL."""
     parsed = normalise_url(url)
+    kwargs.setdefault("hide_parameters", True)  # error messages must never carry a child's data into logs
     if parsed.get_backend_name() == "sqlite":
         _prepare_sqlite_file(parsed)
         engine = create_engine(

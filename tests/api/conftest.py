@@ -109,7 +109,7 @@ class Api:
 
     def load(self, snapshot: Snapshot) -> None:
         """Import a snapshot as admin."""
-        response = self.post("admin", "/snapshots/import", content=snapshot.model_dump_json())
+        response = self.post("admin", "/snapshots/import", json=snapshot.model_dump(mode="json"))
         assert response.status_code == 200, response.text
 
 

@@ -31,7 +31,10 @@ def test_missing_form_fields_are_422(api: Api) -> None:
 
 
 def test_forged_and_expired_tokens_are_refused(api: Api) -> None:
-    forged = jwt.encode({"sub": "admin", "exp": dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)}, "another-secret-another-secret-another")
+    forged = jwt.encode(
+        {"sub": "admin", "exp": dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)},
+        "another-secret-another-secret-another",
+    )
     assert api.client.get("/requests", headers={"Authorization": f"Bearer {forged}"}).status_code == 401
     expired = jwt.encode(
         {"sub": "duty", "exp": dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)},
@@ -52,7 +55,10 @@ def test_disabled_user_and_role_change_apply_at_once(api: Api) -> None:
 
 
 def test_api_key_for_automation_and_revocation(api: Api) -> None:
-    assert api.post("admin", "/users", json={"username": "batch", "password": "x" * 12, "role": "manager"}).status_code == 201
+    assert (
+        api.post("admin", "/users", json={"username": "batch", "password": "x" * 12, "role": "manager"}).status_code
+        == 201
+    )
     created = api.post("admin", "/users/batch/api-keys", json={"name": "nightly batch"})
     assert created.status_code == 201
     key = created.json()["key"]

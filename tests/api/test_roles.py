@@ -47,7 +47,9 @@ def _routes(app: FastAPI) -> list[tuple[str, str, frozenset[str] | None]]:
 
 
 def _url(path: str) -> str:
-    return re.sub(r"\{(\w+)\}", lambda m: "1" if m.group(1).endswith("key_id") or "recommendation" in m.group(1) else "X1", path)
+    return re.sub(
+        r"\{(\w+)\}", lambda m: "1" if m.group(1).endswith("key_id") or "recommendation" in m.group(1) else "X1", path
+    )
 
 
 def test_every_route_but_the_public_ones_has_a_role_guard(app: FastAPI) -> None:

@@ -20,9 +20,7 @@ from sqlalchemy.engine import make_url
 from store.db import REVISION_KEY, Database
 from store.models import Base, StoreMeta
 
-POSTGRES_ADMIN_URL = os.environ.get(
-    "PLACEMATCH_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
+POSTGRES_ADMIN_URL = os.environ.get("PLACEMATCH_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 BACKENDS = ("sqlite", "postgresql")
 
 

@@ -53,7 +53,9 @@ def test_import_that_would_leave_a_child_waiting_twice_changes_nothing(database:
     clash = builders.snapshot(
         [], [builders.child("C9")], [builders.request("R9", ["C9"]), builders.request("R8", ["C9"], status="closed")]
     )
-    clash = clash.model_copy(update={"requests": [*clash.requests, rich_snapshot().requests[1].model_copy(update={"id": "R7"})]})
+    clash = clash.model_copy(
+        update={"requests": [*clash.requests, rich_snapshot().requests[1].model_copy(update={"id": "R7"})]}
+    )
     with pytest.raises(InputError) as raised, database.transaction() as session:
         Repositories(session).snapshots.import_snapshot(clash, actor="admin")
     assert any("already waiting" in p.message for p in raised.value.problems)
@@ -103,7 +105,11 @@ def test_one_hold_in_force_per_household(database: Database) -> None:
 def test_request_naming_an_unknown_child_is_refused_by_the_database(database: Database) -> None:
     _import(database)
     with pytest.raises(IntegrityError), database.transaction() as session:
-        Repositories(session).requests.create(builders.snapshot([], [builders.child("C1")], [builders.request("R5", ["C1"])]).requests[0].model_copy(update={"children": ["NOPE"]}))
+        Repositories(session).requests.create(
+            builders.snapshot([], [builders.child("C1")], [builders.request("R5", ["C1"])])
+            .requests[0]
+            .model_copy(update={"children": ["NOPE"]})
+        )
 
 
 def test_child_in_a_request_cannot_be_deleted(database: Database) -> None:
