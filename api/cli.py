@@ -14,11 +14,13 @@ from typing import Annotated, Any, NoReturn
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from api import cli_service
 from domain.errors import InputError
 from domain.load import load_snapshot
 from matching.answers import RankAnswer
+from matching.batch import BatchAnswer, BatchSettings, solve_batch
 from matching.index import SnapshotIndex
 from matching.rank import rank_request
 from matching.whynot import WhyNot, why_not
@@ -164,6 +166,58 @@ def why_not_command(
         emit_json(answer.to_json())
     else:
         print_why_not(answer, index)
+
+
+def print_batch(answer: BatchAnswer, index: SnapshotIndex) -> None:
+    proven = "proven optimal" if answer.status == "optimal" else f"not proven optimal (gap {answer.gap:.4%})"
+    out.print(
+        f"[bold]Nightly batch[/bold]: {answer.children_placed} of {answer.children_waiting} waiting children "
+        f"matched in {len(answer.matches)} proposals; {proven}."
+    )
+    out.print(
+        f"The duty team's way (urgency, then waiting time, each takes its best home left) matches "
+        f"{answer.greedy.children_placed}."
+    )
+    if answer.pruning_bound is not None:
+        out.print(f"Bound on the first level over every legal pair (LP): {answer.pruning_bound:,}.")
+    out.print("These are proposals for the duty team; nothing is placed until a social worker accepts.")
+    for match in answer.matches:
+        homes = ", ".join(dict.fromkeys(p.household_id for p in match.placements))
+        children = ", ".join(index.children[p.child_id].name or p.child_id for p in match.placements)
+        out.print(f"  {match.request_id} -> {homes}: {escape(children)}")
+        for rule, household, role in match.relaxations:
+            out.print(f"      [yellow]needs sign-off by the {role.replace('_', ' ')}[/yellow]: {rule} at {household}")
+    if answer.unplaced:
+        out.print(f"\n[bold]Not matched ({len(answer.unplaced)})[/bold]")
+        for request_id, reason in answer.unplaced:
+            out.print(f"  {request_id}: {escape(reason)}")
+
+
+@app.command()
+def batch(
+    snapshot: SnapshotOption = None,
+    time_limit: Annotated[float, typer.Option("--time-limit", min=0.5, help="Seconds for the whole run.")] = 10.0,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Propose only; store nothing.")] = False,
+    as_json: JsonOption = False,
+    database: DatabaseOption = None,
+) -> None:
+    """One optimisation over every waiting child. It proposes matches; it never places a child."""
+    index = load_index(snapshot, database)
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), console=err, transient=True
+    ) as progress:
+        task = progress.add_task("batch", total=1.0)
+
+        def report(stage: str, done: float) -> None:
+            progress.update(task, description=stage, completed=done)
+
+        answer = solve_batch(index, BatchSettings(time_limit_s=time_limit), progress=report)
+    if snapshot is None and not dry_run:
+        cli_service.store_batch(database, index, answer)
+    if as_json:
+        emit_json(answer.to_json())
+    else:
+        print_batch(answer, index)
 
 
 @fixtures_app.command("generate")

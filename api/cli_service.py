@@ -1,19 +1,231 @@
-"""Service commands of the CLI (``serve`` and database commands): owned by the service work."""
+"""Service commands of the CLI: ``serve``, ``db upgrade|downgrade|current``, ``users add|api-key``.
+
+``placematch serve --demo`` is the first command of the README: it creates the embedded SQLite
+database (or uses ``--database``/``DATABASE_URL``), migrates it, loads the demo county when the
+database is empty, creates one demo user per role and serves the API with its docs at ``/docs``.
+"""
 
 from __future__ import annotations
 
+import secrets
+import sys
+import importlib.util
+from pathlib import Path
+from typing import Annotated
+
 import typer
 
+from api.auth import ROLES, PasswordHashing, new_api_key
+from api.settings import Settings
 from domain.errors import InputError
+from domain.load import load_snapshot
 from domain.snapshot import Snapshot
+from matching.batch import BatchAnswer
+from matching.index import SnapshotIndex
+from store import migrate
+from store.db import Database, normalise_url
+from store.errors import StoreError
+from store.repositories import Repositories
+
+DEMO_FIXTURE = "demo-county.json"
+
+DatabaseOption = Annotated[
+    str | None,
+    typer.Option("--database", help="Database URL (default: DATABASE_URL, else the embedded SQLite file)."),
+]
+
+
+def _say(message: str) -> None:
+    """Progress and notices go to stderr, so stdout stays clean for anything a script reads."""
+    print(f"placematch: {message}", file=sys.stderr, flush=True)
+
+
+def _settings(database: str | None) -> Settings:
+    return Settings(database_url=database) if database else Settings()
+
+
+def _shown(url: str) -> str:
+    return normalise_url(url).render_as_string(hide_password=True)
+
+
+def demo_fixture() -> Path | None:
+    """The bundled demo county snapshot, if the fixtures package has it."""
+    spec = importlib.util.find_spec("fixtures")
+    folders = list(spec.submodule_search_locations or []) if spec is not None else []
+    for folder in folders:  # an editable install may list more than the real folder
+        path = Path(folder) / DEMO_FIXTURE
+        if path.is_file():
+            return path
+    return None
+
+
+def snapshot_from_database(database: str | None) -> Snapshot:
+    """The database's current state as a snapshot (for ``placematch rank`` without ``--snapshot``)."""
+    settings = _settings(database)
+    url = settings.database_url
+    db = Database(url)
+    try:
+        if migrate.current(db.engine) != migrate.head():
+            raise InputError.one(_shown(url), "", "", "the database is not set up: run `placematch db upgrade`")
+        with db.transaction() as session:
+            return Repositories(session).snapshots.load(settings.current_date())
+    finally:
+        db.dispose()
+
+
+def prepare_demo(db: Database, settings: Settings) -> None:
+    """Load the demo county into an empty database and (re)set the demo users' password."""
+    with db.transaction() as session:
+        repos = Repositories(session)
+        if repos.snapshots.is_empty():
+            fixture = demo_fixture()
+            if fixture is None:
+                _say(f"fixtures/{DEMO_FIXTURE} not found: starting with an empty database")
+            else:
+                counts = repos.snapshots.import_snapshot(load_snapshot(fixture), actor="demo", source=str(fixture))
+                _say(
+                    f"loaded the demo county: {counts['households']} households, {counts['children']} children, "
+                    f"{counts['requests']} requests"
+                )
+    given = settings.demo_password.get_secret_value() if settings.demo_password else None
+    password = given or secrets.token_urlsafe(12)
+    hashing = PasswordHashing(settings.argon2_time_cost, settings.argon2_memory_kib)
+    password_hash = hashing.hash(password)
+    with db.transaction() as session:
+        users = Repositories(session).users
+        for role in ROLES:
+            if users.by_username(role) is None:
+                users.create(role, password_hash, role)
+            else:
+                users.update(role, role=role, active=True, password_hash=password_hash)
+    if given:
+        _say(f"demo users {', '.join(ROLES)}: password from PLACEMATCH_DEMO_PASSWORD")
+    else:
+        _say(f"demo users {', '.join(ROLES)}: password {password}  (set PLACEMATCH_DEMO_PASSWORD to choose one)")
+
+
+def serve(
+    demo: Annotated[bool, typer.Option("--demo", help="Load the demo county and create demo users.")] = False,
+    database: DatabaseOption = None,
+    host: Annotated[str, typer.Option("--host", help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=0, max=65535, help="Port to listen on.")] = 8000,
+) -> None:
+    """Run the duty-team service: migrate the database, then serve the API (docs at /docs)."""
+    import uvicorn
+
+    from api.app import create_app
+
+    settings = _settings(database)
+    _say(f"database {_shown(settings.database_url)}")
+    db = Database(settings.database_url)
+    try:
+        migrate.upgrade(db.engine)
+        if demo:
+            prepare_demo(db, settings)
+        app = create_app(settings, db)
+        _say(f"serving on http://{host}:{port} (API docs at http://{host}:{port}/docs)")
+        uvicorn.run(app, host=host, port=port, access_log=False, log_level="info")
+    finally:
+        db.dispose()
+
+
+db_app = typer.Typer(help="Database schema: migrations.", no_args_is_help=True)
+users_app = typer.Typer(help="Service users and API keys.", no_args_is_help=True)
+
+
+@db_app.command("upgrade")
+def db_upgrade(
+    database: DatabaseOption = None,
+    revision: Annotated[str, typer.Option("--revision", help="Target revision.")] = "head",
+) -> None:
+    """Create or migrate the database schema (safe to run again)."""
+    url = _settings(database).database_url
+    migrate.upgrade(url, revision)
+    _say(f"{_shown(url)} is at revision {migrate.current(url)}")
+
+
+@db_app.command("downgrade")
+def db_downgrade(
+    revision: Annotated[str, typer.Argument(help="Target revision; `base` removes every table.")],
+    database: DatabaseOption = None,
+) -> None:
+    """Take the schema back to an older revision."""
+    url = _settings(database).database_url
+    migrate.downgrade(url, revision)
+    _say(f"{_shown(url)} is at revision {migrate.current(url)}")
+
+
+@db_app.command("current")
+def db_current(database: DatabaseOption = None) -> None:
+    """Print the schema revision the database is at (empty when never migrated)."""
+    print(migrate.current(_settings(database).database_url) or "")
+
+
+@users_app.command("add")
+def users_add(
+    username: Annotated[str, typer.Argument(help="Sign-in name.")],
+    role: Annotated[str, typer.Option("--role", help=f"One of {', '.join(ROLES)}.")],
+    password: Annotated[
+        str, typer.Option("--password", prompt=True, hide_input=True, envvar="PLACEMATCH_NEW_PASSWORD")
+    ],
+    database: DatabaseOption = None,
+) -> None:
+    """Add a user with one role."""
+    if role not in ROLES:
+        _say(f"error: --role must be one of {', '.join(ROLES)}")
+        raise typer.Exit(2)
+    settings = _settings(database)
+    hashing = PasswordHashing(settings.argon2_time_cost, settings.argon2_memory_kib)
+    db = Database(settings.database_url)
+    try:
+        with db.transaction() as session:
+            Repositories(session).users.create(username, hashing.hash(password), role)
+    except StoreError as error:
+        _say(f"error: {error}")
+        raise typer.Exit(2) from None
+    finally:
+        db.dispose()
+    _say(f"added {username} ({role})")
+
+
+@users_app.command("api-key")
+def users_api_key(
+    username: Annotated[str, typer.Argument(help="The user the key acts as.")],
+    name: Annotated[str, typer.Option("--name", help="What the key is for.")] = "automation",
+    database: DatabaseOption = None,
+) -> None:
+    """Make an API key for a user and print it once on stdout (send it as the X-API-Key header)."""
+    made = new_api_key()
+    db = Database(_settings(database).database_url)
+    try:
+        with db.transaction() as session:
+            Repositories(session).users.add_api_key(username, name=name, prefix=made.prefix, key_hash=made.key_hash)
+    except StoreError as error:
+        _say(f"error: {error}")
+        raise typer.Exit(2) from None
+    finally:
+        db.dispose()
+    print(made.key)
 
 
 def register(app: typer.Typer) -> None:
     """Add the service commands to the CLI."""
+    app.command("serve")(serve)
+    app.add_typer(db_app, name="db")
+    app.add_typer(users_app, name="users")
 
 
-def snapshot_from_database(database: str | None) -> Snapshot:
-    """The database's current state as a snapshot (the service work replaces this)."""
-    raise InputError.one(
-        "--database", "", "database", "reading the database needs the service (placematch serve); use --snapshot FILE"
-    )
+def main() -> None:
+    """Run the service commands alone (``python -m api.cli_service serve ...``)."""
+    app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+    register(app)
+    app()
+
+
+if __name__ == "__main__":
+    main()
+
+
+def store_batch(database: str | None, index: SnapshotIndex, answer: BatchAnswer) -> None:
+    """Store a batch run and its proposals (the service work replaces this)."""
+    raise InputError.one("--database", "", "database", "storing a batch needs the service database; use --dry-run")

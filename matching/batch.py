@@ -24,7 +24,7 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import numpy as np
@@ -48,6 +48,9 @@ Progress = Callable[[str, float], None]
 IntArray = NDArray[np.int64]
 
 URGENCY_ORDER = {"today": 0, "within_5_days": 1, "planned": 2}
+#: Above this many waiting requests, more candidates per part are kept (SOLVER-NOTES: K=20 lost children
+#: nationally, K=40 did not).
+LARGE_WAITING_LIST = 1500
 #: Living-companion codes for the pair-clash arrays.
 _ANY, _SOLO, _ONLY_OLDER, _ONLY_YOUNGER = 0, 1, 2, 3
 _LC_CODE = {"any": _ANY, "solo": _SOLO, "only_older": _ONLY_OLDER, "only_younger": _ONLY_YOUNGER}
@@ -59,7 +62,8 @@ class BatchSettings:
     """How hard to try. Defaults suit a region on this 2-core machine (see SOLVER-NOTES.md)."""
 
     time_limit_s: float = 10.0
-    top_k: int = 30
+    #: Candidates kept per part; None picks by size (SOLVER-NOTES: 20 for a region, about 40 for England).
+    top_k: int | None = None
     workers: int = 2
     #: Bound the loss from pruning with an LP of the unpruned first level when it has at most this many pairs.
     lp_bound_max_pairs: int = 1_500_000
@@ -74,10 +78,12 @@ class Level:
     objective: int
     bound: int
     seconds: float
+    #: False when no bound is known for this level (a level above it is not proven yet).
+    proven: bool = True
 
     @property
     def gap(self) -> float:
-        return abs(self.bound - self.objective) / max(1, abs(self.objective))
+        return abs(self.bound - self.objective) / max(1, abs(self.objective)) if self.proven else 1.0
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -85,7 +91,7 @@ class Level:
             "status": self.status,
             "objective": self.objective,
             "bound": self.bound,
-            "gap": round(self.gap, 6),
+            "gap": round(self.gap, 6) if self.proven else None,
             "seconds": round(self.seconds, 3),
         }
 
@@ -123,7 +129,11 @@ class BatchAnswer:
 
     @property
     def gap(self) -> float:
-        return abs(self.bound - self.objective) / max(1, abs(self.objective))
+        """The relative gap of the first level not proven optimal (0.0 when all are)."""
+        for level in self.levels:
+            if level.bound != level.objective or not level.proven:
+                return level.gap
+        return 0.0
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -159,11 +169,11 @@ class Candidates:
     rooms: IntArray
     exempt: NDArray[np.bool_]
     legal_pairs: int
+    #: The request (index into ``request_ids``) of each candidate.
+    request: IntArray = field(init=False)
 
-    @property
-    def request(self) -> IntArray:
-        result: IntArray = self.part_request[self.part_of]
-        return result
+    def __post_init__(self) -> None:
+        self.request = self.part_request[self.part_of] if len(self.part_of) else np.zeros(0, dtype=np.int64)
 
     def __len__(self) -> int:
         return len(self.household)
@@ -626,11 +636,40 @@ def _solver(settings: BatchSettings, seconds: float) -> cp_model.CpSolver:
     p.linearization_level = 2
     p.cp_model_probing_level = 0
     p.symmetry_level = 0
+    p.subsolvers.append("max_lp")
     p.random_seed = 0
     return solver
 
 
-def _solve_levels(
+def _soft_extremes(index: SnapshotIndex, cands: Candidates) -> tuple[int, int]:
+    """Bounds on the soft level over all choices: (lowest, highest)."""
+    together = index.weights["siblings_together"]
+    high = low = 0
+    for r in range(len(cands.request_ids)):
+        mine = np.flatnonzero(cands.request == r)
+        if mine.size:
+            size = int(cands.request_size[r])
+            high += max(0, int(cands.score[mine].max()) + together * size)
+            low += min(0, int(cands.score[mine].min()) * size)
+    return low, high
+
+
+def soft_floor(index: SnapshotIndex, cands: Candidates) -> int:
+    return _soft_extremes(index, cands)[0]
+
+
+def placement_multiplier(index: SnapshotIndex, cands: Candidates) -> int:
+    """A multiplier that makes ``placement * m + soft`` exactly lexicographic.
+
+    Placement values are multiples of ``placed_child``; one such step times ``m`` outweighs every
+    possible difference in the soft score, so one solve of the combined objective proved optimal is the
+    lexicographic optimum (measured: much faster here than two solves, one per level).
+    """
+    low, high = _soft_extremes(index, cands)
+    return (high - low) // max(1, index.weights["placed_child"]) + 1
+
+
+def _solve_lexicographic(
     index: SnapshotIndex,
     bm: BatchModel,
     cands: Candidates,
@@ -638,50 +677,88 @@ def _solve_levels(
     start: Sequence[int],
     deadline: float,
     progress: Progress,
-) -> tuple[list[int], list[Level]]:
-    """Solve the three objective levels in order, each fixing the one before; hints carry over."""
-    levels: list[Level] = []
+) -> tuple[list[int], list[Level], int, int, str]:
+    """Levels 1 and 2 as one exactly lexicographic objective; then, if any candidate relaxes a rule,
+    level 3 (fewest relaxations) with the first two fixed. Returns choice, levels, objective, bound, status."""
+    multiplier = placement_multiplier(index, cands)
+    combined = bm.placement * multiplier + bm.soft
+    _hint(bm, cands, start)
+    bm.model.clear_objective()  # type: ignore[no-untyped-call]  # ortools ships this untyped
+    bm.model.maximize(combined)
+    progress("solving: children placed, then soft score", 0.4)
+    solver = _solver(settings, deadline - time.perf_counter())
+    t0 = time.perf_counter()
+    status = solver.solve(bm.model)
+    seconds = time.perf_counter() - t0
     chosen = list(start)
-    plan: list[tuple[str, cp_model.LinearExpr, bool, Callable[[Sequence[int]], int]]] = [
-        ("children placed", bm.placement, True, lambda chosen: placement_value(cands, chosen)),
-        ("soft score", bm.soft, True, lambda chosen: soft_value(index, cands, chosen)),
+    state = "feasible"
+    bound = 0
+    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        found = [c for c in range(len(cands)) if solver.boolean_value(bm.x[c])]
+        state = "optimal" if status == cp_model.OPTIMAL else "feasible"
+        bound = round(solver.best_objective_bound)
+
+        def value(choice: Sequence[int]) -> int:
+            return placement_value(cands, choice) * multiplier + soft_value(index, cands, choice)
+
+        # Keep the warm start if the solver, stopped early, had nothing better (it can happen on a hint).
+        chosen = found if state == "optimal" or value(found) >= value(chosen) else chosen
+    placement, soft = placement_value(cands, chosen), soft_value(index, cands, chosen)
+    objective = placement * multiplier + soft
+    if bound <= objective:  # the solver's bound proves what we hold is the lexicographic optimum
+        state, bound = "optimal", objective
+    # The combined bound splits exactly: a placement unit outweighs every soft difference.
+    placement_bound = max(placement, (bound - soft_floor(index, cands)) // multiplier)
+    soft_bound = bound - placement * multiplier if placement_bound == placement else None
+    levels = [
+        Level(
+            "children placed", "optimal" if placement_bound == placement else state, placement, placement_bound, seconds
+        ),
+        Level(
+            "soft score",
+            state,
+            soft,
+            soft if soft_bound is None else soft_bound,
+            seconds,
+            proven=soft_bound is not None,
+        ),
     ]
-    if any(cands.relaxed):
-        plan.append(("relaxations", bm.relaxations, False, lambda chosen: sum(len(cands.relaxed[c]) for c in chosen)))
-    for number, (name, expr, maximise, value_of) in enumerate(plan):
-        remaining = deadline - time.perf_counter()
-        share = remaining / (len(plan) - number) if number < len(plan) - 1 else remaining
-        if number == 0:
-            share = remaining * 0.5
-        progress(f"solving: {name}", number / len(plan))
+    if any(cands.relaxed[c] for c in range(len(cands))):
+        progress("solving: fewest relaxations", 0.8)
+        bm.model.add(combined >= objective)
         _hint(bm, cands, chosen)
-        bm.model.clear_objective()  # type: ignore[no-untyped-call]  # ortools ships this untyped
-        if maximise:
-            bm.model.maximize(expr)
-        else:
-            bm.model.minimize(expr)
-        solver = _solver(settings, share)
+        bm.model.clear_objective()  # type: ignore[no-untyped-call]
+        bm.model.minimize(bm.relaxations)
+        solver = _solver(settings, deadline - time.perf_counter())
         t0 = time.perf_counter()
         status = solver.solve(bm.model)
-        seconds = time.perf_counter() - t0
-        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            # Time ran out before CP-SAT reported a solution. The hint (greedy or the level before) is
-            # legal, so it stands, reported as feasible with no proven bound beyond its own value.
-            levels.append(Level(name, "feasible", value_of(chosen), round(solver.best_objective_bound), seconds))
-            break
-        value = round(solver.objective_value)
-        levels.append(
-            Level(
-                name,
-                "optimal" if status == cp_model.OPTIMAL else "feasible",
-                value,
-                round(solver.best_objective_bound),
-                seconds,
-            )
-        )
-        chosen = [c for c in range(len(cands)) if solver.boolean_value(bm.x[c])]
-        bm.model.add(expr >= value if maximise else expr <= value)
-    return chosen, levels
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            chosen = [c for c in range(len(cands)) if solver.boolean_value(bm.x[c])]
+        relaxed = sum(len(cands.relaxed[c]) for c in chosen)
+        level_state = "optimal" if status == cp_model.OPTIMAL else "feasible"
+        floor = round(solver.best_objective_bound) if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) else 0
+        levels.append(Level("relaxations", level_state, relaxed, floor, time.perf_counter() - t0))
+        if level_state != "optimal":
+            state = "feasible"
+    return chosen, levels, objective, bound, state
+
+
+def _tighten_with_lp(levels: list[Level], lp_bound: int, combined_bound: int, multiplier: int) -> list[Level]:
+    """The LP over every legal pair also bounds the first level of the pruned model: use it when tighter.
+
+    When it proves the first level optimal, the combined bound then bounds the soft level exactly.
+    """
+    first = levels[0]
+    if lp_bound >= first.bound:
+        return levels
+    bound = max(first.objective, lp_bound)
+    tightened = replace(first, bound=bound, status="optimal" if bound == first.objective else first.status)
+    result = [tightened, *levels[1:]]
+    if tightened.status == "optimal" and not levels[1].proven:
+        soft_bound = max(levels[1].objective, combined_bound - first.objective * multiplier)
+        status = "optimal" if soft_bound == levels[1].objective else levels[1].status
+        result[1] = replace(levels[1], bound=soft_bound, proven=True, status=status)
+    return result
 
 
 def pruning_bound(index: SnapshotIndex, full: FullPairs) -> int | None:
@@ -785,7 +862,9 @@ def solve_batch(
 
     report("building candidates", 0.0)
     t0 = time.perf_counter()
-    cands, full = build_candidates(index, settings.top_k, settings.previous, keep_full=settings.lp_bound_max_pairs > 0)
+    waiting = sum(1 for r in index.snapshot.requests if r.status == "waiting")
+    top_k = settings.top_k if settings.top_k is not None else (20 if waiting <= LARGE_WAITING_LIST else 40)
+    cands, full = build_candidates(index, top_k, settings.previous, keep_full=settings.lp_bound_max_pairs > 0)
     pairs = clashing_pairs(cands)
     clash = {(min(a, b), max(a, b)) for a, b in pairs.tolist()}
     timings["candidates_s"] = time.perf_counter() - t0
@@ -801,7 +880,7 @@ def solve_batch(
 
     t0 = time.perf_counter()
     start = previous if previous is not None else list(warm.chosen)
-    chosen, levels = _solve_levels(index, bm, cands, settings, start, deadline, report)
+    chosen, levels, objective, bound, state = _solve_lexicographic(index, bm, cands, settings, start, deadline, report)
     timings["solve_s"] = time.perf_counter() - t0
 
     bound_value: int | None = None
@@ -810,9 +889,12 @@ def solve_batch(
         report("bounding what pruning could lose", 0.9)
         bound_value = pruning_bound(index, full)
         timings["pruning_bound_s"] = time.perf_counter() - t0
+        if bound_value is not None:
+            levels = _tighten_with_lp(levels, bound_value, bound, placement_multiplier(index, cands))
+            state = "optimal" if all(level.status == "optimal" for level in levels) else "feasible"
 
     t0 = time.perf_counter()
-    answer = _answer(index, cands, chosen, levels, warm, bound_value, timings)
+    answer = _answer(index, cands, chosen, levels, warm, bound_value, timings, objective, bound, state)
     proposals = [
         Proposal(
             m.request_id,
@@ -851,6 +933,9 @@ def _answer(
     warm: GreedyResult,
     bound_value: int | None,
     timings: dict[str, float],
+    objective: int,
+    bound: int,
+    state: str,
 ) -> BatchAnswer:
     households = index.table.households
     by_request: defaultdict[int, list[int]] = defaultdict(list)
@@ -881,17 +966,11 @@ def _answer(
         for r in range(len(cands.request_ids))
         if r not in placed
     )
-    decisive = next((level for level in levels if level.status != "optimal"), levels[-1] if levels else None)
-    soft_level = next((level for level in levels if level.name == "soft score"), None)
-    reported = decisive if decisive is not None and decisive.status != "optimal" else soft_level or decisive
-    all_optimal = bool(levels) and all(level.status == "optimal" for level in levels)
-    status: BatchStatus = (
-        "optimal" if all_optimal else ("feasible" if levels and levels[0].status != "unknown" else "infeasible")
-    )
+    status: BatchStatus = "optimal" if state == "optimal" else "feasible"
     return BatchAnswer(
         status=status,
-        objective=reported.objective if reported else 0,
-        bound=reported.bound if reported else 0,
+        objective=objective,
+        bound=bound,
         matches=tuple(matches),
         unplaced=unplaced,
         levels=tuple(levels),

@@ -65,9 +65,13 @@ class SnapshotRepository(Repository):
     def import_snapshot(self, snapshot: Snapshot, actor: str, source: str = "import") -> dict[str, int]:
         """Create or replace every record of ``snapshot``; the caller's transaction makes it all-or-nothing.
 
-        Records already on record and not in the snapshot stay. The merged data must still be a valid
-        snapshot (every request's children known, no child waiting twice), else ``InputError``.
+        The snapshot must be valid on its own (``domain.load.check_references``), and records already on
+        record and not in the snapshot stay, so the merged data must be valid too (no child waiting in
+        two requests); else ``InputError``, raised before anything is written where it can be.
         """
+        problems = check_references(snapshot, source)
+        if problems:
+            raise InputError(problems)
         self.set_policy(snapshot.policy)
         households = HouseholdRepository(self.session)
         for household in snapshot.households:
