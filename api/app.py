@@ -18,11 +18,26 @@ from api import errors
 from api.auth import PasswordHashing
 from api.deps import Services
 from api.logs import configure_logging
-from api.routers import audit, auth, children, health, households, recommendations, requests, snapshots, stats, users
+from api.routers import (
+    audit,
+    auth,
+    batch,
+    children,
+    health,
+    households,
+    recommendations,
+    requests,
+    snapshots,
+    stats,
+    users,
+)
 from api.settings import Settings
 from store.db import Database
 
 log = structlog.get_logger("placematch.http")
+
+#: Every router, in the order the API docs list them.
+ROUTERS = (health, auth, households, children, requests, recommendations, batch, audit, users, snapshots, stats)
 
 DESCRIPTION = """Placement matching for children's fostering in England: the duty team's service.
 
@@ -92,7 +107,19 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     )
     app.state.services = services
     errors.install(app)
-    for module in (health, auth, households, children, requests, recommendations, audit, users, snapshots, stats):
+    for module in (
+        health,
+        auth,
+        households,
+        children,
+        requests,
+        recommendations,
+        batch,
+        audit,
+        users,
+        snapshots,
+        stats,
+    ):
         app.include_router(module.router)
     app.add_middleware(AccessLog)
     return app

@@ -27,7 +27,7 @@ def record(
     detail: dict[str, Any] | None = None,
 ) -> None:
     """Add one audit event; ``detail`` holds ids and counts only, never names or free text."""
-    event = repos.audit.add(
+    event_id = repos.audit.add(
         actor=principal.username,
         role=principal.role,
         action=action,
@@ -38,7 +38,7 @@ def record(
     )
     log.info(
         "audit",
-        audit_id=event.id,
+        audit_id=event_id,
         actor=principal.username,
         role=principal.role,
         action=action,

@@ -7,9 +7,9 @@ database is empty, creates one demo user per role and serves the API with its do
 
 from __future__ import annotations
 
+import importlib.util
 import secrets
 import sys
-import importlib.util
 from pathlib import Path
 from typing import Annotated
 
@@ -208,6 +208,21 @@ def users_api_key(
     print(made.key)
 
 
+def store_batch(database: str | None, index: SnapshotIndex, answer: BatchAnswer) -> None:
+    """Keep a CLI batch run's matches as proposals (open recommendations) in the service database."""
+    from api import batch
+    from api.deps import Principal
+
+    db = Database(_settings(database).database_url)
+    try:
+        with db.transaction() as session:
+            repos = Repositories(session)
+            body = batch.store_proposals(repos, answer, repos.snapshots.revision(), Principal("cli", "manager", "cli"))
+    finally:
+        db.dispose()
+    _say(f"stored {len(answer.matches)} proposals as match run {body['match_run_id']}")
+
+
 def register(app: typer.Typer) -> None:
     """Add the service commands to the CLI."""
     app.command("serve")(serve)
@@ -224,8 +239,3 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
-
-
-def store_batch(database: str | None, index: SnapshotIndex, answer: BatchAnswer) -> None:
-    """Store a batch run and its proposals (the service work replaces this)."""
-    raise InputError.one("--database", "", "database", "storing a batch needs the service database; use --dry-run")

@@ -65,7 +65,13 @@ def get_session(services: ServicesDep) -> Iterator[Session]:
         yield session
 
 
-SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+#: Calls holding a database session at once, per process. Each sync dependency and endpoint takes a
+#: worker thread (anyio's pool has 40); sessions beyond this wait without a thread, so a session that
+#: holds a lock (SQLite's write lock, a PostgreSQL row lock) always finds a thread to finish on.
+#: Must stay below 40 and within the engine's pool (SQLite 5+10, PostgreSQL 10+20 connections).
+DB_CONCURRENCY = 8
+
+SessionDep = Annotated[Session, Depends(get_session, scope="function", max_concurrency=DB_CONCURRENCY)]
 
 
 def get_repositories(session: SessionDep) -> Repositories:

@@ -7,7 +7,6 @@ snapshot), and records every call as a match run whose options become recommenda
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import threading
 import time
@@ -26,6 +25,7 @@ from matching.rank import rank_request
 from matching.scarcity import ScarcityEstimate, estimate_scarcity
 from matching.whynot import why_not
 from store.cache import SnapshotCache
+from store.errors import NotFound
 from store.repositories import OPEN_STATUSES, Repositories
 
 log = structlog.get_logger("placematch.api")
@@ -67,13 +67,14 @@ class MatchingCache:
         return ready
 
     def answer(self, key: tuple[int, dt.date, str, int]) -> dict[str, Any] | None:
+        """A kept answer, as a new top-level dict; callers replace ``options`` and never mutate the rest."""
         if key[0] < 0 or self._size == 0:
             return None
         with self._lock:
             found = self._answers.get(key)
             if found is not None:
                 self._answers.move_to_end(key)
-        return copy.deepcopy(found) if found is not None else None
+        return dict(found) if found is not None else None
 
     def keep(self, key: tuple[int, dt.date, str, int], answer: dict[str, Any]) -> None:
         if key[0] < 0 or self._size == 0:
@@ -81,7 +82,7 @@ class MatchingCache:
         with self._lock:
             if self._answers and next(reversed(self._answers))[0] < key[0]:
                 self._answers.clear()  # a newer revision: older answers can never be asked for again
-            self._answers[key] = copy.deepcopy(answer)
+            self._answers[key] = dict(answer)
             while len(self._answers) > self._size:
                 self._answers.popitem(last=False)
 
@@ -96,12 +97,14 @@ def matching_cache(services: Services) -> MatchingCache:
 
 def rank(services: Services, repos: Repositories, principal: Principal, request_id: str, top: int) -> dict[str, Any]:
     """Rank households for a waiting request and store each option as an open recommendation."""
-    request = repos.requests.get(request_id)
-    if request.status not in OPEN_STATUSES:
-        raise ApiError(409, ["path", "request_id"], f"request {request_id} is {request.status}", "conflict")
     started = time.perf_counter()
     cache = matching_cache(services)
     prepared = cache.prepared(repos.session, services.snapshots, services.today())
+    request = prepared.index.requests.get(request_id)
+    if request is None:
+        raise NotFound("request", request_id)
+    if request.status not in OPEN_STATUSES:
+        raise ApiError(409, ["path", "request_id"], f"request {request_id} is {request.status}", "conflict")
     key = (prepared.revision, services.today(), request_id, top)
     answer = cache.answer(key)
     if answer is None:

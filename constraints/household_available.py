@@ -18,7 +18,7 @@ def _reserved_for(household: Household) -> str | None:
 
 
 def violations(part: Part, table: HouseholdTable) -> BoolArray:
-    held_for_other = table.on_hold & (table.reserved_for != part.request.id)
+    held_for_other = table.on_hold & (table.reserved_for != table.code_of(part.request.id))
     result: BoolArray = ~table.available_status | held_for_other
     return result
 

@@ -15,7 +15,7 @@ def violations(part: Part, table: HouseholdTable) -> BoolArray:
     total = table.n_current + part.size
     one_group = table.n_current == 0
     for group in part_groups(part):
-        one_group = one_group | (table.current_one_group == group)
+        one_group = one_group | (table.current_one_group == table.code_of(group))
     exempt = exemption_applies_mask(part, table) & (total <= table.exemption_max)
     result: BoolArray = (total > USUAL_LIMIT) & ~one_group & ~exempt
     return np.asarray(result, dtype=bool)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, fields, replace
+from functools import cached_property
 
 import numpy as np
 from numpy.typing import NDArray
@@ -20,6 +21,10 @@ from domain.vocab import AVAILABLE_STATUSES, GENDERS, PLACEMENT_KINDS, RISKS, SK
 BoolArray = NDArray[np.bool_]
 IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]
+
+#: Codes for "no id" and "an id no household mentions" (never equal to a real code).
+NO_CODE = -1
+UNKNOWN_CODE = -2
 
 #: Stand-ins for "no such child" in min/max aggregates over current children.
 NO_AGE_HIGH = 1_000
@@ -40,10 +45,10 @@ class HouseholdTable:
     """Column arrays over a fixed list of households (position i is ``households[i]``)."""
 
     households: tuple[Household, ...]
-    position: dict[str, int]
     available_status: BoolArray
     on_hold: BoolArray
-    reserved_for: NDArray[np.object_]
+    #: Code (see ``code_of``) of the request a hold is kept for; NO_CODE when none.
+    reserved_for: IntArray
     kinds_mask: IntArray
     age_min: IntArray
     age_max: IntArray
@@ -66,7 +71,8 @@ class HouseholdTable:
     ifa: BoolArray
     weekly_cost: FloatArray
     n_current: IntArray
-    current_one_group: NDArray[np.object_]
+    #: Code of the sibling group every current child shares; NO_CODE when none (or no current child).
+    current_one_group: IntArray
     current_min_age: IntArray
     current_max_age: IntArray
     current_max_sexual_harm_age: IntArray
@@ -82,11 +88,39 @@ class HouseholdTable:
     preferred_age_min: IntArray
     preferred_age_max: IntArray
     preferred_genders_mask: IntArray
+    #: Request and sibling-group ids as integer codes, so that comparisons over households are fast.
+    codes: dict[str, int]
+    #: Household id -> position in the full table, shared by every table cut from it.
+    id_position: dict[str, int]
     #: Positions of these households in the full table this one was cut from (None: this is the full table).
+    #: Always increasing, so that ``positions_of`` can search it.
     base_positions: IntArray | None = None
 
     def __len__(self) -> int:
         return len(self.households)
+
+    @cached_property
+    def position(self) -> dict[str, int]:
+        """Position of each household id (built on first use: cut tables rarely need it)."""
+        return {h.id: i for i, h in enumerate(self.households)}
+
+    @cached_property
+    def _objects(self) -> NDArray[np.object_]:
+        return np.fromiter(self.households, dtype=object, count=len(self.households))
+
+    def code_of(self, value: str | None) -> int:
+        """The integer code of a request or sibling-group id (UNKNOWN_CODE if no household mentions it)."""
+        return NO_CODE if value is None else self.codes.get(value, UNKNOWN_CODE)
+
+    def positions_of(self, household_ids: Iterable[str]) -> IntArray:
+        """Positions in this table of the given household ids (ids not in it are left out)."""
+        full = np.asarray([self.id_position[h] for h in household_ids if h in self.id_position], dtype=np.int64)
+        if self.base_positions is None or full.size == 0:
+            return full
+        local = np.searchsorted(self.base_positions, full)
+        local = local[local < len(self.base_positions)]
+        result: IntArray = local[np.isin(self.base_positions[local], full)]
+        return result
 
     def names(self, child_index: dict[str, IntArray], child_id: str) -> BoolArray:
         """True where the household's list behind ``child_index`` names ``child_id``."""
@@ -107,9 +141,7 @@ class HouseholdTable:
             value = getattr(self, item.name)
             if isinstance(value, np.ndarray):
                 changes[item.name] = value[positions]
-        households = tuple(self.households[i] for i in positions.tolist())
-        changes["households"] = households
-        changes["position"] = {h.id: i for i, h in enumerate(households)}
+        changes["households"] = tuple(self._objects[positions])
         base = self.base_positions
         changes["base_positions"] = positions if base is None else base[positions]
         return replace(self, **changes)  # type: ignore[arg-type]  # each value matches its field's type
@@ -137,16 +169,20 @@ def build_household_table(households: list[Household]) -> HouseholdTable:
     def current_ages(household: Household, condition: Callable[[CurrentChild], bool]) -> list[int]:
         return [c.age for c in household.current_children if condition(c)]
 
+    codes: dict[str, int] = {}
+
+    def code(value: str | None) -> int:
+        return NO_CODE if value is None else codes.setdefault(value, len(codes))
+
     lat_rad = np.radians(np.asarray([h.location.lat for h in hh], dtype=np.float64))
     lon_rad = np.radians(np.asarray([h.location.lon for h in hh], dtype=np.float64))
     return HouseholdTable(
         households=tuple(hh),
-        position={h.id: i for i, h in enumerate(hh)},
+        codes=codes,
+        id_position={h.id: i for i, h in enumerate(hh)},
         available_status=bools([h.status in AVAILABLE_STATUSES for h in hh]),
         on_hold=bools([h.status == "on_hold" or h.hold is not None for h in hh]),
-        reserved_for=np.asarray(
-            [(h.hold.reserved_for_request or "") if h.hold is not None else "" for h in hh], dtype=object
-        ),
+        reserved_for=ints([code(h.hold.reserved_for_request if h.hold is not None else None) for h in hh]),
         kinds_mask=ints([mask_of(PLACEMENT_KINDS, h.approval.placement_kinds) for h in hh]),
         age_min=ints([h.approval.age_min for h in hh]),
         age_max=ints([h.approval.age_max for h in hh]),
@@ -170,7 +206,7 @@ def build_household_table(households: list[Household]) -> HouseholdTable:
         ifa=bools([h.provider == "ifa" for h in hh]),
         weekly_cost=np.asarray([h.weekly_cost_gbp for h in hh], dtype=np.float64),
         n_current=ints([len(h.current_children) for h in hh]),
-        current_one_group=np.asarray([_one_group(h) for h in hh], dtype=object),
+        current_one_group=ints([code(_one_group(h)) for h in hh]),
         current_min_age=ints([min(current_ages(h, lambda c: True), default=NO_AGE_HIGH) for h in hh]),
         current_max_age=ints([max(current_ages(h, lambda c: True), default=NO_AGE_LOW) for h in hh]),
         current_max_sexual_harm_age=ints(

@@ -36,7 +36,7 @@ from constraints.registry import RULES
 from constraints.usual_fostering_limit import USUAL_LIMIT
 from domain.snapshot import Request, Snapshot
 from matching.answers import Placement
-from matching.candidates import near_positions, relaxable_matrix, rule_matrix
+from matching.candidates import near_positions, relaxable_matrix, rule_matrix, within_reach
 from matching.index import SnapshotIndex
 from matching.rank import _parts
 from matching.validate import Proposal, check_proposals
@@ -193,6 +193,16 @@ def request_weight(request: Request, weights: Mapping[str, int]) -> int:
     return weights["placed_child"] * urgency * request.priority * len(request.children)
 
 
+def _relaxed_rules(fails: NDArray[np.bool_]) -> list[tuple[str, ...]]:
+    """Per column of a rules x households matrix, the ids of the rules broken (to be relaxed)."""
+    patterns, inverse = np.unique(np.packbits(fails, axis=0), axis=1, return_inverse=True)
+    names = [
+        tuple(RULES[k].id for k in np.flatnonzero(np.unpackbits(patterns[:, j])[: len(RULES)]))
+        for j in range(patterns.shape[1])
+    ]
+    return [names[j] for j in inverse.ravel().tolist()]
+
+
 def build_candidates(
     index: SnapshotIndex,
     top_k: int | None,
@@ -229,9 +239,7 @@ def build_candidates(
             points = np.asarray(sum(criterion.points(part, sub, usable, ctx) for criterion in CRITERIA), dtype=np.int64)
             usable_fails = fails[:, usable]
             n_relaxed = usable_fails.sum(axis=0).astype(np.int64)
-            relaxed: list[tuple[str, ...]] = [()] * usable.size
-            for i in np.flatnonzero(n_relaxed).tolist():
-                relaxed[i] = tuple(RULES[int(k)].id for k in np.flatnonzero(usable_fails[:, i]))
+            relaxed = _relaxed_rules(usable_fails)
             rooms = np.where(
                 table.shared_bedroom_allowed[positions], rooms_needed(part, True), rooms_needed(part, False)
             ).astype(np.int64)
@@ -829,8 +837,7 @@ def _unplaced_reason(index: SnapshotIndex, cands: Candidates, r: int, chosen: Se
     group = "this child" if size == 1 else f"these {size} children together"
     if mine.size == 0:
         whole = index.part(request, request.children)
-        near = near_positions(whole, index.table)
-        sub = index.table if near is None else index.table.subset(near)
+        sub = index.table.subset(np.flatnonzero(within_reach(whole, index.table)))
         if len(sub) == 0:
             return f"no household within {whole.distance_limit_km:g} km of home"
         counts = rule_matrix(whole, sub).sum(axis=1)

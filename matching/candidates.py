@@ -39,25 +39,38 @@ def broken_rules(part: Part, home: Home) -> list[tuple[str, str]]:
 SUBSET_WORTH_IT = 0.3
 #: Slack on the dot-product distance pre-filter, in km, so float error never drops a household at the limit.
 PREFILTER_SLACK_KM = 1.0
+#: Rules cheap enough to run over every household before cutting the table (simple array comparisons).
+CHEAP_RULES = frozenset(
+    {"household_available", "placement_kind", "age_range", "approved_places", "sibling_approval", "bedrooms"}
+)
 
 
-def near_positions(part: Part, table: HouseholdTable) -> NDArray[np.int64] | None:
-    """Households that may be within the part's distance limit of every located child (None: no filter).
-
-    A cheap dot product of unit vectors, with a little slack; the exact haversine rule still runs on the
-    survivors. No filter when the request may relax ``max_distance`` or no child has a location.
-    """
-    if "max_distance" in part.request.allow_relaxations:
-        return None
-    located = [c.child.location for c in part.children if c.child.location is not None]
-    if not located:
-        return None
-    threshold = np.cos(min(np.pi, (part.distance_limit_km + PREFILTER_SLACK_KM) / EARTH_RADIUS_KM))
+def within_reach(part: Part, table: HouseholdTable) -> BoolArray:
+    """Households that may be within the distance limit of every located child (a dot product of unit
+    vectors, with a little slack; the exact haversine rule still runs on the survivors)."""
     keep = np.ones(len(table), dtype=bool)
-    for where in located:
+    if "max_distance" in part.request.allow_relaxations:
+        return keep
+    threshold = np.cos(min(np.pi, (part.distance_limit_km + PREFILTER_SLACK_KM) / EARTH_RADIUS_KM))
+    for where in (c.child.location for c in part.children):
+        if where is None:
+            continue
         lat, lon = np.radians(where.lat), np.radians(where.lon)
         point = np.array([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)])
         keep &= table.unit_xyz @ point >= threshold
+    return keep
+
+
+def near_positions(part: Part, table: HouseholdTable) -> NDArray[np.int64] | None:
+    """Households that may be usable for the part: within reach and passing the cheap rules this request
+    cannot relax. None when too many survive for a smaller table to be worth cutting.
+
+    Only a pre-filter: every rule still runs, exactly, on the households it keeps.
+    """
+    keep = within_reach(part, table)
+    for rule in RULES:
+        if rule.id in CHEAP_RULES and not rule.may_relax(part):
+            keep &= ~rule.violations(part, table)
     found = np.flatnonzero(keep)
     # Cutting a table costs about as much as checking it: only worth it when most households drop out.
     return found if found.size < len(table) * SUBSET_WORTH_IT else None

@@ -13,8 +13,8 @@ from scoring.base import Criterion, ScoringContext, zeros
 def points(part: Part, table: HouseholdTable, idx: IntArray, ctx: ScoringContext) -> IntArray:
     total = zeros(idx)
     for child in part.children:
-        before = [table.position[h] for h in child.child.previous_households if h in table.position]
-        if before:
+        before = table.positions_of(child.child.previous_households)
+        if before.size:
             total += np.isin(idx, before) * ctx.weights["continuity"]
     return total
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from store.models import AuditEventRow
 from store.repositories.base import Page, Repository
@@ -24,19 +24,23 @@ class AuditRepository(Repository):
         subject_id: str | None,
         reason: str | None = None,
         detail: dict[str, Any] | None = None,
-    ) -> AuditEventRow:
-        row = AuditEventRow(
-            actor=actor,
-            role=role,
-            action=action,
-            subject_type=subject_type,
-            subject_id=subject_id,
-            reason=reason,
-            detail=detail or {},
+    ) -> int:
+        """Add one event; returns its id."""
+        event_id = self.session.scalar(
+            insert(AuditEventRow)
+            .values(
+                actor=actor,
+                role=role,
+                action=action,
+                subject_type=subject_type,
+                subject_id=subject_id,
+                reason=reason,
+                detail=detail or {},
+            )
+            .returning(AuditEventRow.id)
         )
-        self.session.add(row)
-        self.session.flush()
-        return row
+        assert event_id is not None
+        return event_id
 
     def page(
         self,

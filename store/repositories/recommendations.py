@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import selectinload
 
 from store.errors import NotFound
@@ -35,40 +35,53 @@ class RecommendationRepository(Repository):
     def add_run(
         self, *, kind: str, request_id: str | None, status: str, revision: int, duration_ms: int, actor: str
     ) -> int:
-        run = MatchRunRow(
-            kind=kind,
-            request_id=request_id,
-            status=status,
-            revision=revision,
-            duration_ms=duration_ms,
-            created_by=actor,
+        """Record a match run; returns its id."""
+        run_id = self.session.scalar(
+            insert(MatchRunRow)
+            .values(
+                kind=kind,
+                request_id=request_id,
+                status=status,
+                revision=revision,
+                duration_ms=duration_ms,
+                created_by=actor,
+            )
+            .returning(MatchRunRow.id)
         )
-        self.session.add(run)
-        self.session.flush()
-        return run.id
+        assert run_id is not None
+        return run_id
 
     def add_options(self, run_id: int, request_id: str, options: Sequence[dict[str, Any]]) -> list[int]:
-        """Store each ranked option as an open recommendation; returns their ids in the same order."""
-        rows = []
-        for option in options:
-            relaxed = [str(r["id"]) for r in option.get("relaxations", [])]
-            row = RecommendationRow(
-                match_run_id=run_id,
-                request_id=request_id,
-                rank=int(option["rank"]),
-                score=float(option["score"]),
-                option=dict(option),
-                relaxed=relaxed,
-                status=OPEN,
+        """Store each ranked option as an open recommendation; returns their ids in the same order.
+
+        Core bulk inserts: ranking stores a handful of rows on every call, the service's hottest write.
+        """
+        if not options:
+            return []
+        rows = [
+            {
+                "match_run_id": run_id,
+                "request_id": request_id,
+                "rank": int(option["rank"]),
+                "score": float(option["score"]),
+                "option": option,
+                "relaxed": [str(r["id"]) for r in option.get("relaxations", [])],
+                "status": OPEN,
+            }
+            for option in options
+        ]
+        ids = list(
+            self.session.scalars(
+                insert(RecommendationRow).returning(RecommendationRow.id, sort_by_parameter_order=True), rows
             )
-            row.placements = [
-                RecommendationPlacementRow(child_id=p["child_id"], household_id=p["household_id"], position=i)
-                for i, p in enumerate(option["placements"])
-            ]
-            rows.append(row)
-        self.session.add_all(rows)
-        self.session.flush()
-        return [row.id for row in rows]
+        )
+        placements = [
+            {"recommendation_id": i, "child_id": p["child_id"], "household_id": p["household_id"], "position": n}
+            for i, option in zip(ids, options, strict=True)
+            for n, p in enumerate(option["placements"])
+        ]
+        self.session.execute(insert(RecommendationPlacementRow), placements)
+        return ids
 
     def row(self, recommendation_id: int) -> RecommendationRow:
         row = self.session.scalar(
@@ -126,6 +139,17 @@ class RecommendationRepository(Repository):
             .execution_options(synchronize_session=False)
         )
         return bool(getattr(result, "rowcount", 0))
+
+    def open_from_runs_of_kind(self, kind: str) -> list[RecommendationRow]:
+        """Open recommendations made by runs of ``kind`` (e.g. the nightly batch's standing proposals)."""
+        runs = select(MatchRunRow.id).where(MatchRunRow.kind == kind)
+        query = (
+            select(RecommendationRow)
+            .options(selectinload(RecommendationRow.placements))
+            .where(RecommendationRow.status == OPEN, RecommendationRow.match_run_id.in_(runs))
+            .order_by(RecommendationRow.id)
+        )
+        return list(self.session.scalars(query))
 
     def add_decision(
         self,

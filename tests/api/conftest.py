@@ -90,7 +90,8 @@ class Api:
 
     def call(self, method: str, role: str | None, url: str, **kwargs: Any) -> Response:
         headers = {**self.headers(role), **kwargs.pop("headers", {})}
-        return self.client.request(method, url, headers=headers, **kwargs)
+        response: Response = self.client.request(method, url, headers=headers, **kwargs)
+        return response
 
     def get(self, role: str | None, url: str, **kwargs: Any) -> Response:
         return self.call("GET", role, url, **kwargs)

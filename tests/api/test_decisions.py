@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from httpx import Response
 
-from api import decisions
 from domain.ages import age_on
+from matching.validate import check_placements
 from tests import builders
 from tests.api.conftest import TODAY, Api
 
@@ -174,7 +174,7 @@ def _race(api: Api, calls: list[tuple[str, int]], monkeypatch: pytest.MonkeyPatc
     The check is slowed down so that, without the locks, both transactions would pass it before either
     commits: a race the locks must serialise.
     """
-    original: Callable[..., Any] = decisions.check_placements
+    original: Callable[..., Any] = check_placements
 
     def slow_check(*args: Any, **kwargs: Any) -> Any:
         time.sleep(0.3)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
@@ -74,7 +75,7 @@ def test_every_route_refuses_anonymous_and_wrong_roles(app: FastAPI, api: Api) -
         if roles is None:
             continue
         url = _url(path)
-        body = {"json": {}} if method in {"POST", "PUT", "PATCH"} else {}
+        body: dict[str, Any] = {"json": {}} if method in {"POST", "PUT", "PATCH"} else {}
         anonymous = api.call(method, None, url, **body)
         assert anonymous.status_code == 401, f"{method} {path}: anonymous got {anonymous.status_code}"
         assert anonymous.json()["detail"][0]["loc"] == ["header", "Authorization"]

@@ -73,3 +73,22 @@ def test_unknown_request_or_household_exits_2(tmp_path: Path) -> None:
     assert "request R9" in _run("rank", "--snapshot", str(path), "--request", "R9").stderr
     missing = _run("why-not", "--snapshot", str(path), "--request", "R1", "--household", "H9")
     assert missing.returncode == 2 and "household H9" in missing.stderr
+
+
+def test_batch_json_on_a_snapshot(tmp_path: Path) -> None:
+    result = _run("batch", "--snapshot", str(_write(tmp_path)), "--time-limit", "5", "--json")
+    assert result.returncode == 0, result.stderr
+    answer = json.loads(result.stdout)
+    assert answer["status"] == "optimal" and answer["gap"] == 0.0
+    assert answer["matches"] == [
+        {"request_id": "R1", "placements": [{"child_id": "C1", "household_id": "H1"}], "relaxations": []}
+    ]
+    assert answer["unplaced"] == []
+
+
+def test_fixtures_generate_is_reproducible(tmp_path: Path) -> None:
+    first, second = tmp_path / "a.json", tmp_path / "b.json"
+    for out in (first, second):
+        assert _run("fixtures", "generate", "--tier", "county", "--seed", "3", "--out", str(out)).returncode == 0
+    assert first.read_bytes() == second.read_bytes()
+    assert _run("fixtures", "generate", "--tier", "galaxy", "--out", str(first)).returncode == 2

@@ -50,19 +50,26 @@ def test_import_again_replaces_records_and_keeps_history_of_holds(database: Data
 
 def test_import_that_would_leave_a_child_waiting_twice_changes_nothing(database: Database) -> None:
     _import(database)
+    chloe = builders.child("C3", name="Chloe", date_of_birth="2012-07-14")
     clash = builders.snapshot(
-        [], [builders.child("C9")], [builders.request("R9", ["C9"]), builders.request("R8", ["C9"], status="closed")]
-    )
-    clash = clash.model_copy(
-        update={"requests": [*clash.requests, rich_snapshot().requests[1].model_copy(update={"id": "R7"})]}
+        [], [builders.child("C9"), chloe], [builders.request("R9", ["C9"]), builders.request("R7", ["C3"])]
     )
     with pytest.raises(InputError) as raised, database.transaction() as session:
         Repositories(session).snapshots.import_snapshot(clash, actor="admin")
-    assert any("already waiting" in p.message for p in raised.value.problems)
+    assert [p.record for p in raised.value.problems] == ["request R7"]
+    assert "already waiting in request R2" in raised.value.problems[0].message
     with database.transaction() as session:
         repos = Repositories(session)
         assert repos.children.existing(["C9"]) == set()
         assert {r.id for r in repos.requests.page().items} == {"R1", "R2", "R3"}
+
+
+def test_import_of_an_inconsistent_snapshot_writes_nothing(database: Database) -> None:
+    broken = rich_snapshot().model_copy(update={"children": []})
+    with pytest.raises(InputError), database.transaction() as session:
+        Repositories(session).snapshots.import_snapshot(broken, actor="admin")
+    with database.transaction() as session:
+        assert Repositories(session).snapshots.is_empty()
 
 
 def test_database_refuses_approval_ages_out_of_order(database: Database) -> None:

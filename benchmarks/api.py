@@ -1,0 +1,192 @@
+"""The duty-team service under load: concurrent clients ranking requests over loopback HTTP.
+
+Starts ``placematch serve`` as its own process on a fresh database (SQLite by default, or
+``--database URL``) holding the county snapshot, then runs ``--clients`` concurrent httpx clients
+for ``--seconds``, each calling ``POST /requests/{id}/rank`` in turn over the waiting requests with an
+API key. Every call is a full service call: authentication, the snapshot at the current revision,
+the ranking (answers are reused per revision), storing the options as recommendations, and the audit
+event. Reports p50/p95/p99 latency, throughput and errors against the target (p95 <= 100 ms, no errors).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+import numpy as np
+
+from api.auth import PasswordHashing, new_api_key
+from benchmarks.tiers import TIERS, load_tier
+from store import migrate
+from store.db import Database
+from store.repositories import Repositories
+
+#: The service's latency target at 50 concurrent clients (issue 4).
+TARGET_P95_MS = 100.0
+STARTUP_SECONDS = 60.0
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def prepare(url: str, tier: str, snapshot_file: str | None) -> tuple[str, list[str]]:
+    """Migrate, load the tier's snapshot when the database is empty, make a duty user's API key.
+
+    Returns the key and the ids of the waiting requests.
+    """
+    migrate.upgrade(url)
+    database = Database(url)
+    try:
+        with database.transaction() as session:
+            repos = Repositories(session)
+            if repos.snapshots.is_empty():
+                repos.snapshots.import_snapshot(load_tier(tier, snapshot_file), actor="benchmark")
+            if repos.users.by_username("benchmark") is None:
+                repos.users.create("benchmark", PasswordHashing().hash(os.urandom(16).hex()), "duty")
+            made = new_api_key()
+            repos.users.add_api_key("benchmark", name="benchmark", prefix=made.prefix, key_hash=made.key_hash)
+            waiting = [r.id for r in repos.requests.page(status="waiting", limit=500).items]
+    finally:
+        database.dispose()
+    return made.key, waiting
+
+
+def start_server(url: str, port: int, log_file: Path) -> subprocess.Popen[bytes]:
+    """``placematch serve`` in its own process, logs to a file (as a deployment would keep them)."""
+    env = {**os.environ, "DATABASE_URL": url}
+    with log_file.open("wb") as log:
+        return subprocess.Popen(
+            [sys.executable, "-m", "api.cli_service", "serve", "--database", url, "--port", str(port)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+        )
+
+
+def wait_ready(base: str, process: subprocess.Popen[bytes], log_file: Path) -> None:
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the server exited with {process.returncode}:\n{log_file.read_text()}")
+        try:
+            if httpx.get(f"{base}/health", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"the server did not answer within {STARTUP_SECONDS:.0f} s")
+
+
+async def load(
+    base: str, key: str, requests: list[str], clients: int, seconds: float, top: int
+) -> tuple[list[float], dict[str, int], float]:
+    """Run the clients; returns latencies (ms) of successful calls, error counts by kind, and elapsed s."""
+    latencies: list[float] = []
+    errors: dict[str, int] = {}
+    order = itertools.cycle(requests)
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(
+        base_url=base, headers={"X-API-Key": key}, limits=limits, timeout=30.0
+    ) as client:
+        started = time.perf_counter()
+        deadline = started + seconds
+
+        async def one_client() -> None:
+            while time.perf_counter() < deadline:
+                request_id = next(order)
+                sent = time.perf_counter()
+                try:
+                    response = await client.post(f"/requests/{request_id}/rank", params={"top": top})
+                except httpx.HTTPError as error:
+                    errors[type(error).__name__] = errors.get(type(error).__name__, 0) + 1
+                    continue
+                if response.status_code == 200:
+                    latencies.append((time.perf_counter() - sent) * 1000)
+                else:
+                    errors[f"http_{response.status_code}"] = errors.get(f"http_{response.status_code}", 0) + 1
+
+        await asyncio.gather(*(one_client() for _ in range(clients)))
+        elapsed = time.perf_counter() - started
+    return latencies, errors, elapsed
+
+
+def run(
+    database: str | None, tier: str, snapshot_file: str | None, clients: int, seconds: float, top: int
+) -> dict[str, object]:
+    with tempfile.TemporaryDirectory(prefix="placematch-bench-") as folder:
+        url = database or f"sqlite:///{Path(folder) / 'bench.sqlite'}"
+        key, waiting = prepare(url, tier, snapshot_file)
+        if not waiting:
+            raise RuntimeError("no waiting requests to rank")
+        port = _free_port()
+        log_file = Path(folder) / "serve.log"
+        server = start_server(url, port, log_file)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            wait_ready(base, server, log_file)
+            warm_started = time.perf_counter()
+            for request_id in waiting:  # first rank of each request: build the index, rank, cache
+                httpx.post(f"{base}/requests/{request_id}/rank", params={"top": top}, headers={"X-API-Key": key})
+            warm_s = time.perf_counter() - warm_started
+            latencies, errors, elapsed = asyncio.run(load(base, key, waiting, clients, seconds, top))
+        finally:
+            server.send_signal(signal.SIGINT)
+            try:
+                server.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                server.kill()
+    values = np.asarray(latencies) if latencies else np.asarray([float("nan")])
+    p95 = float(np.percentile(values, 95))
+    total_errors = sum(errors.values())
+    return {
+        "database": url.split(":", 1)[0],
+        "tier": tier,
+        "requests_ranked": len(waiting),
+        "clients": clients,
+        "seconds": round(elapsed, 1),
+        "warm_up_s": round(warm_s, 2),
+        "calls_ok": len(latencies),
+        "throughput_per_s": round(len(latencies) / elapsed, 1),
+        "p50_ms": round(float(np.percentile(values, 50)), 1),
+        "p95_ms": round(p95, 1),
+        "p99_ms": round(float(np.percentile(values, 99)), 1),
+        "max_ms": round(float(values.max()), 1),
+        "errors": total_errors,
+        "errors_by_kind": errors,
+        "target": f"p95 <= {TARGET_P95_MS:.0f} ms and no errors",
+        "target_met": bool(p95 <= TARGET_P95_MS and total_errors == 0),
+    }
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks api", description=__doc__)
+    parser.add_argument("--database", default=None, help="Database URL (default: a fresh temporary SQLite file).")
+    parser.add_argument("--tier", choices=TIERS, default="county")
+    parser.add_argument("--snapshot", default=None, help="Use this snapshot file instead of the tier's.")
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--top", type=int, default=5)
+    parser.add_argument("--json", action="store_true", help="Print one JSON object.")
+    args = parser.parse_args(argv)
+    report = run(args.database, args.tier, args.snapshot, args.clients, args.seconds, args.top)
+    if args.json:
+        print(json.dumps(report))
+    else:
+        for key, value in report.items():
+            print(f"{key:>20}: {value}")
+    return 0
