@@ -11,11 +11,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
+import anyio
 from fastapi import Depends, Path, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
 from sqlalchemy.orm import Session
 
@@ -25,6 +27,7 @@ from api.settings import Settings
 from store.cache import SnapshotCache
 from store.db import Database
 from store.repositories import MAX_PAGE, Repositories
+from store.repositories.users import UserRepository
 
 #: Roles allowed to read and work on child-level casework.
 CASEWORK = ("duty", "manager")
@@ -34,7 +37,16 @@ HOUSEHOLD_READERS = ("duty", "manager", "admin")
 AGGREGATE = ("planner", "manager", "admin")
 
 ID_PATTERN = r"^[A-Za-z0-9_.:-]+$"
+
+#: Calls holding a database session at once, per process (PostgreSQL; SQLite: one, since its writers
+#: take turns anyway and queueing here is fair where SQLite's busy-wait is not). Each sync dependency
+#: and endpoint takes a worker thread (anyio's pool has 40); calls beyond these limits wait without a
+#: thread, so a call holding a lock (a row lock, SQLite's write lock) always finds a thread to finish
+#: on. Both limits together stay below 40 and within the engine's pool (SQLite 5+10, PostgreSQL 10+20).
+DB_CONCURRENCY = 8
+AUTH_CONCURRENCY = 4
 _HEX = re.compile(r"^[0-9a-f]{1,32}$")
+_USERNAME = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")
 
 
 @dataclass
@@ -46,12 +58,19 @@ class Services:
     hashing: PasswordHashing
     snapshots: SnapshotCache = field(default_factory=SnapshotCache)
     extras: dict[str, Any] = field(default_factory=dict)
+    _slots: anyio.Semaphore | None = None
 
     def today(self) -> dt.date:
         return self.settings.current_date()
 
+    def session_slots(self) -> anyio.Semaphore:
+        """Admission to a database session, first come first served (see ``DB_CONCURRENCY``)."""
+        if self._slots is None:
+            self._slots = anyio.Semaphore(1 if self.database.is_sqlite else DB_CONCURRENCY)
+        return self._slots
 
-def get_services(request: Request) -> Services:
+
+async def get_services(request: Request) -> Services:
     services: Services = request.app.state.services
     return services
 
@@ -59,22 +78,43 @@ def get_services(request: Request) -> Services:
 ServicesDep = Annotated[Services, Depends(get_services)]
 
 
-def get_session(services: ServicesDep) -> Iterator[Session]:
-    """One transaction per call, committed before the response is sent (rolled back on any error)."""
-    with services.database.transaction() as session:
-        yield session
+async def get_session(services: ServicesDep) -> AsyncIterator[Session]:
+    """One transaction per call, committed before the response is sent (rolled back on any error).
+
+    Opening a session does no I/O (the connection is taken at the first query), so it happens on the
+    event loop; the commit or rollback runs in a worker thread.
+    """
+    async with services.session_slots():
+        session = services.database.sessions()
+        try:
+            yield session
+        except BaseException:
+            await run_in_threadpool(_rollback_and_close, session)
+            raise
+        await run_in_threadpool(_commit_and_close, session)
 
 
-#: Calls holding a database session at once, per process. Each sync dependency and endpoint takes a
-#: worker thread (anyio's pool has 40); sessions beyond this wait without a thread, so a session that
-#: holds a lock (SQLite's write lock, a PostgreSQL row lock) always finds a thread to finish on.
-#: Must stay below 40 and within the engine's pool (SQLite 5+10, PostgreSQL 10+20 connections).
-DB_CONCURRENCY = 8
+def _commit_and_close(session: Session) -> None:
+    try:
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
 
-SessionDep = Annotated[Session, Depends(get_session, scope="function", max_concurrency=DB_CONCURRENCY)]
+
+def _rollback_and_close(session: Session) -> None:
+    try:
+        session.rollback()
+    finally:
+        session.close()
 
 
-def get_repositories(session: SessionDep) -> Repositories:
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+
+
+async def get_repositories(session: SessionDep) -> Repositories:
     return Repositories(session)
 
 
@@ -96,35 +136,38 @@ api_key_scheme = APIKeyHeader(name="X-API-Key", auto_error=False, description="A
 
 def current_principal(
     services: ServicesDep,
-    repos: ReposDep,
     token: Annotated[str | None, Depends(oauth2_scheme)],
     api_key: Annotated[str | None, Depends(api_key_scheme)],
 ) -> Principal:
-    """Who is calling; 401 when nobody valid is. The user's role is read now, so a change applies at once."""
-    if api_key:
-        parts = split_api_key(api_key)
-        if parts is None or not _HEX.match(parts[0]):
-            raise ApiError(401, ["header", "X-API-Key"], "malformed API key", "unauthorized")
-        found = repos.users.api_key_by_prefix(parts[0])
-        if found is None or not api_key_matches(parts[1], found[0].key_hash) or not found[1].active:
-            raise ApiError(401, ["header", "X-API-Key"], "unknown or revoked API key", "unauthorized")
-        return Principal(found[1].username, found[1].role, "api_key")
-    if token:
+    """Who is calling; 401 when nobody valid is. The user's role is read now, so a change applies at once.
+
+    The lookup is a short read-only transaction of its own, so a refused call never takes a write lock.
+    """
+    if not api_key and not token:
+        raise unauthorized()
+    with services.database.read_transaction() as session:
+        users = UserRepository(session)
+        if api_key:
+            parts = split_api_key(api_key)
+            if parts is None or not _HEX.match(parts[0]):
+                raise ApiError(401, ["header", "X-API-Key"], "malformed API key", "unauthorized")
+            found = users.api_key_by_prefix(parts[0])
+            if found is None or not api_key_matches(parts[1], found[0].key_hash) or not found[1].active:
+                raise ApiError(401, ["header", "X-API-Key"], "unknown or revoked API key", "unauthorized")
+            return Principal(found[1].username, found[1].role, "api_key")
+        assert token is not None
         settings = services.settings
         try:
             claims = read_token(token, secret=settings.jwt_secret.get_secret_value(), algorithm=settings.jwt_algorithm)
         except InvalidToken:
             raise unauthorized("invalid or expired token: sign in again") from None
-        user = (
-            repos.users.by_username(claims.username) if re.match(r"^[A-Za-z0-9_.@-]{1,64}$", claims.username) else None
-        )
+        user = users.by_username(claims.username) if _USERNAME.match(claims.username) else None
         if user is None or not user.active:
             raise unauthorized("the token's user is unknown or disabled")
         return Principal(user.username, user.role, "token")
-    raise unauthorized()
 
 
-PrincipalDep = Annotated[Principal, Depends(current_principal)]
+PrincipalDep = Annotated[Principal, Depends(current_principal, max_concurrency=AUTH_CONCURRENCY)]
 
 
 def _find_nul(value: Any, path: list[str | int]) -> list[str | int] | None:

@@ -8,6 +8,7 @@ snapshot), and records every call as a match run whose options become recommenda
 from __future__ import annotations
 
 import datetime as dt
+import json
 import threading
 import time
 from collections import OrderedDict
@@ -44,13 +45,36 @@ class Prepared:
         return estimate_scarcity(self.index)
 
 
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+class Ranked:
+    """One rank answer, the way the service keeps it: the answer, and its ``excluded`` list already as JSON.
+
+    ``excluded`` names every household of the council with every rule it breaks; it is the bulk of the
+    answer and the same at one revision, so it is serialised once and reused.
+    """
+
+    def __init__(self, answer: dict[str, Any], excluded_json: str | None = None) -> None:
+        self.answer = answer
+        self.excluded_json = excluded_json if excluded_json is not None else _dumps(answer["excluded"])
+
+    def with_options(self, options: list[dict[str, Any]]) -> Ranked:
+        return Ranked({**self.answer, "options": options}, self.excluded_json)
+
+    def to_json_bytes(self) -> bytes:
+        head = {k: v for k, v in self.answer.items() if k != "excluded"}
+        return (_dumps(head)[:-1] + ',"excluded":' + self.excluded_json + "}").encode()
+
+
 class MatchingCache:
     """Per process: the index and scarcity estimate of the current revision, and recent rank answers."""
 
     def __init__(self, answers: int = 256) -> None:
         self._lock = threading.Lock()
         self._prepared: Prepared | None = None
-        self._answers: OrderedDict[tuple[int, dt.date, str, int], dict[str, Any]] = OrderedDict()
+        self._answers: OrderedDict[tuple[int, dt.date, str, int], Ranked] = OrderedDict()
         self._size = answers
 
     def prepared(self, session: Session, snapshots: SnapshotCache, as_of: dt.date) -> Prepared:
@@ -66,23 +90,23 @@ class MatchingCache:
                 self._prepared = ready
         return ready
 
-    def answer(self, key: tuple[int, dt.date, str, int]) -> dict[str, Any] | None:
-        """A kept answer, as a new top-level dict; callers replace ``options`` and never mutate the rest."""
+    def answer(self, key: tuple[int, dt.date, str, int]) -> Ranked | None:
+        """A kept answer (shared: callers build a new one with ``with_options``, never mutate it)."""
         if key[0] < 0 or self._size == 0:
             return None
         with self._lock:
             found = self._answers.get(key)
             if found is not None:
                 self._answers.move_to_end(key)
-        return dict(found) if found is not None else None
+        return found
 
-    def keep(self, key: tuple[int, dt.date, str, int], answer: dict[str, Any]) -> None:
+    def keep(self, key: tuple[int, dt.date, str, int], ranked: Ranked) -> None:
         if key[0] < 0 or self._size == 0:
             return
         with self._lock:
             if self._answers and next(reversed(self._answers))[0] < key[0]:
                 self._answers.clear()  # a newer revision: older answers can never be asked for again
-            self._answers[key] = dict(answer)
+            self._answers[key] = ranked
             while len(self._answers) > self._size:
                 self._answers.popitem(last=False)
 
@@ -95,7 +119,7 @@ def matching_cache(services: Services) -> MatchingCache:
     return cache
 
 
-def rank(services: Services, repos: Repositories, principal: Principal, request_id: str, top: int) -> dict[str, Any]:
+def rank(services: Services, repos: Repositories, principal: Principal, request_id: str, top: int) -> Ranked:
     """Rank households for a waiting request and store each option as an open recommendation."""
     started = time.perf_counter()
     cache = matching_cache(services)
@@ -106,21 +130,21 @@ def rank(services: Services, repos: Repositories, principal: Principal, request_
     if request.status not in OPEN_STATUSES:
         raise ApiError(409, ["path", "request_id"], f"request {request_id} is {request.status}", "conflict")
     key = (prepared.revision, services.today(), request_id, top)
-    answer = cache.answer(key)
-    if answer is None:
-        answer = rank_request(prepared.index, request_id, top=top, estimate=prepared.estimate).to_json()
-        cache.keep(key, answer)
+    ranked = cache.answer(key)
+    if ranked is None:
+        ranked = Ranked(rank_request(prepared.index, request_id, top=top, estimate=prepared.estimate).to_json())
+        cache.keep(key, ranked)
+    options: list[dict[str, Any]] = ranked.answer["options"]
     duration_ms = round((time.perf_counter() - started) * 1000)
     run_id = repos.recommendations.add_run(
         kind="rank",
         request_id=request_id,
-        status=answer["status"],
+        status=ranked.answer["status"],
         revision=prepared.revision,
         duration_ms=duration_ms,
         actor=principal.username,
     )
-    ids = repos.recommendations.add_options(run_id, request_id, answer["options"])
-    answer["options"] = [{"recommendation_id": i, **option} for i, option in zip(ids, answer["options"], strict=True)]
+    ids = repos.recommendations.add_options(run_id, request_id, options)
     record(
         repos,
         principal,
@@ -129,8 +153,8 @@ def rank(services: Services, repos: Repositories, principal: Principal, request_
         request_id,
         detail={"children": list(request.children), "match_run_id": run_id, "options": len(ids)},
     )
-    log.info("rank", request_id=request_id, options=len(ids), status=answer["status"], ms=duration_ms)
-    return answer
+    log.info("rank", request_id=request_id, options=len(ids), status=ranked.answer["status"], ms=duration_ms)
+    return ranked.with_options([{"recommendation_id": i, **o} for i, o in zip(ids, options, strict=True)])
 
 
 def explain(

@@ -228,6 +228,13 @@ def listing(values: Sequence[str]) -> str:
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
+def unique_where(table: HouseholdTable, shared: IntArray, unique: BoolArray) -> IntArray:
+    """A reason key: ``shared`` where the sentence depends only on it, a key of its own where ``unique``."""
+    own = -1 - np.arange(len(table), dtype=np.int64)
+    result: IntArray = np.where(unique, own, shared)
+    return result
+
+
 def children_key(part: Part, table: HouseholdTable, child_index: dict[str, IntArray]) -> IntArray:
     """A bitmask per household of which children of the part its list behind ``child_index`` names."""
     key = np.zeros(len(table), dtype=np.int64)

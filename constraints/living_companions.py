@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from constraints.base import Home, NewChild, Part, Rule, listing
+from constraints.base import Home, NewChild, Part, Rule, listing, unique_where
 from domain.tables import BoolArray, HouseholdTable
 
 
@@ -103,4 +103,6 @@ RULE = Rule(
     reason_template="{child} must live alone | only with older children | only with younger children",
     violations=violations,
     check=check,
+    # With no child already there, only the clashes inside the part remain: the same for every household.
+    reason_key=lambda part, table: unique_where(table, np.zeros(len(table), dtype=np.int64), table.n_current > 0),
 )

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from constraints.base import Home, NewChild, Part, Rule, listing, words
-from domain.tables import BoolArray, HouseholdTable
+from constraints.base import Home, NewChild, Part, Rule, listing, unique_where, words
+from domain.tables import BoolArray, HouseholdTable, IntArray
 from domain.vocab import RISKS, mask_of
 
 SEXUAL_HARM = "sexual_harm"
@@ -73,6 +73,17 @@ def check(part: Part, home: Home) -> str | None:
     return "; ".join(reasons) if reasons else None
 
 
+def reason_key(part: Part, table: HouseholdTable) -> IntArray:
+    """Unmanaged risks depend only on what the carers manage; pets and the ages of the children already
+    there make a sentence of its own."""
+    own = table.current_max_sexual_harm_age >= 0
+    if any(ANIMAL_HARM in c.child.risks_to_others for c in part.children):
+        own = own | table.has_pets
+    if any(_harms(c) for c in part.children):
+        own = own | (table.n_current > 0)
+    return unique_where(table, table.manages_mask, own)
+
+
 RULE = Rule(
     id="risk_to_others",
     title="Risks to others",
@@ -81,4 +92,5 @@ RULE = Rule(
     reason_template="not approved to manage {risk} ({child}) | {child} would live with a younger child",
     violations=violations,
     check=check,
+    reason_key=reason_key,
 )

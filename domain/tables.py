@@ -105,6 +105,11 @@ class HouseholdTable:
         return {h.id: i for i, h in enumerate(self.households)}
 
     @cached_property
+    def ids(self) -> NDArray[np.str_]:
+        """Household ids as an array, to pick many at once."""
+        return np.asarray([h.id for h in self.households])
+
+    @cached_property
     def _objects(self) -> NDArray[np.object_]:
         return np.fromiter(self.households, dtype=object, count=len(self.households))
 

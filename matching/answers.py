@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from functools import cached_property
+from typing import Any, Literal, NamedTuple
 
 Status = Literal["optimal", "feasible", "infeasible"]
 
@@ -62,8 +63,9 @@ class Option:
         }
 
 
-@dataclass(frozen=True)
-class RuleBreach:
+class RuleBreach(NamedTuple):
+    """One rule a household breaks, with the sentence a duty worker reads (a tuple: there are many)."""
+
     id: str
     reason: str
 
@@ -71,8 +73,9 @@ class RuleBreach:
         return {"id": self.id, "reason": self.reason}
 
 
-@dataclass(frozen=True)
-class Exclusion:
+class Exclusion(NamedTuple):
+    """A household that cannot take the request, with every rule it breaks."""
+
     household_id: str
     rules: tuple[RuleBreach, ...]
 
@@ -80,17 +83,50 @@ class Exclusion:
         return {"household_id": self.household_id, "rules": [r.to_json() for r in self.rules]}
 
 
+@dataclass(frozen=True, eq=False)
+class Breaches:
+    """Every excluded household with every rule it breaks, kept by rule as computed (vectorised):
+    ``by_rule[rule_id] = (household ids, reasons)``, rules in registry order.
+
+    A region has thousands of excluded households each breaking several rules; grouping them per
+    household is left to whoever reads them (``RankAnswer.excluded`` or the JSON).
+    """
+
+    by_rule: dict[str, tuple[list[str], list[str]]]
+
+    @cached_property
+    def per_household(self) -> dict[str, list[tuple[str, str]]]:
+        """Household id -> [(rule id, reason)] in registry order; households in id order."""
+        grouped: dict[str, list[tuple[str, str]]] = {}
+        for rule, (households, reasons) in self.by_rule.items():
+            for household, reason in zip(households, reasons, strict=True):
+                grouped.setdefault(household, []).append((rule, reason))
+        return dict(sorted(grouped.items()))
+
+
 @dataclass(frozen=True)
 class RankAnswer:
+    """A rank: the options, and every excluded household with every rule it breaks."""
+
     request_id: str
     status: Status
     options: tuple[Option, ...]
-    excluded: tuple[Exclusion, ...]
+    breaches: Breaches
+
+    @cached_property
+    def excluded(self) -> tuple[Exclusion, ...]:
+        return tuple(
+            Exclusion(household, tuple(RuleBreach(rule, reason) for rule, reason in rules))
+            for household, rules in self.breaches.per_household.items()
+        )
 
     def to_json(self) -> dict[str, Any]:
         return {
             "request_id": self.request_id,
             "status": self.status,
             "options": [o.to_json() for o in self.options],
-            "excluded": [e.to_json() for e in self.excluded],
+            "excluded": [
+                {"household_id": household, "rules": [{"id": rule, "reason": reason} for rule, reason in rules]}
+                for household, rules in self.breaches.per_household.items()
+            ],
         }

@@ -25,13 +25,12 @@ from constraints.base import Home, Part
 from constraints.registry import RULES
 from domain.snapshot import Request, Snapshot
 from matching.answers import (
+    Breaches,
     CriterionScore,
-    Exclusion,
     Option,
     Placement,
     RankAnswer,
     Relaxation,
-    RuleBreach,
     Status,
 )
 from matching.candidates import relaxable_matrix, rule_matrix
@@ -169,18 +168,15 @@ def _option(rank: int, chosen: Sequence[Choice], whole: Part, index: SnapshotInd
     return Option(rank, sum(c.points for c in criteria), placements, tuple(criteria), tuple(relaxations))
 
 
-def _exclusions(index: SnapshotIndex, whole: Part, fails: NDArray[np.bool_]) -> tuple[Exclusion, ...]:
+def _exclusions(index: SnapshotIndex, whole: Part, fails: NDArray[np.bool_]) -> Breaches:
     """Every household breaking a rule for the whole group, with every rule it breaks, in registry order."""
-    households = index.table.households
-    breaches: dict[int, list[RuleBreach]] = {}
+    ids = index.table.ids
+    by_rule: dict[str, tuple[list[str], list[str]]] = {}
     for r, rule in enumerate(RULES):
         positions = np.flatnonzero(fails[r])
-        if positions.size == 0:
-            continue
-        for position, reason in zip(positions.tolist(), rule.reasons(whole, index.table, positions), strict=True):
-            breaches.setdefault(position, []).append(RuleBreach(rule.id, reason))
-    excluded = [Exclusion(households[h].id, tuple(rules)) for h, rules in breaches.items()]
-    return tuple(sorted(excluded, key=lambda e: e.household_id))
+        if positions.size:
+            by_rule[rule.id] = (ids[positions].tolist(), rule.reasons(whole, index.table, positions))
+    return Breaches(by_rule)
 
 
 def rank_request(

@@ -2,7 +2,8 @@
 
 SQLite: every transaction starts with ``BEGIN IMMEDIATE`` so that writers queue on the database lock
 (busy timeout) instead of failing half-way when a read turns into a write; WAL lets readers go on
-meanwhile; foreign keys are switched on for every connection.
+meanwhile (``read_transaction`` starts a plain deferred ``BEGIN``); foreign keys are switched on for
+every connection.
 PostgreSQL: READ COMMITTED with explicit row locks where two writers could collide (see
 ``store.repositories.recommendations``).
 
@@ -30,6 +31,9 @@ SQLITE_BUSY_TIMEOUT_S = 30.0
 REVISION_KEY = "revision"
 
 _CHANGED = "placematch_snapshot_changed"
+
+#: Execution option marking an engine whose transactions only read (SQLite: a plain deferred BEGIN).
+READ_ONLY_OPTION = "placematch_read_only"
 
 
 def normalise_url(url: str | URL) -> URL:
@@ -73,7 +77,8 @@ def make_engine(url: str | URL, **kwargs: Any) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _on_begin(connection: Any) -> None:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            read_only = connection.get_execution_options().get(READ_ONLY_OPTION, False)
+            connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
         return engine
     kwargs.setdefault("pool_size", 10)
@@ -111,6 +116,9 @@ class Database:
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         event.listen(self.sessions, "before_commit", _bump_revision)
         event.listen(self.sessions, "after_rollback", _forget_changes)
+        self.read_sessions = sessionmaker(
+            self.engine.execution_options(**{READ_ONLY_OPTION: True}), expire_on_commit=False
+        )
 
     @property
     def is_sqlite(self) -> bool:
@@ -120,6 +128,15 @@ class Database:
     def transaction(self) -> Iterator[Session]:
         """A session in one transaction: committed when the block ends, rolled back if it raises."""
         with self.sessions.begin() as session:
+            yield session
+
+    @contextmanager
+    def read_transaction(self) -> Iterator[Session]:
+        """A transaction that only reads: on SQLite it takes no write lock, so it never queues behind writers.
+
+        Writing in it is a mistake the database may refuse (SQLite: busy); use ``transaction`` to write.
+        """
+        with self.read_sessions.begin() as session:
             yield session
 
     def dispose(self) -> None:

@@ -16,8 +16,8 @@ router = APIRouter(prefix="/audit", tags=["audit"], responses=error_responses(40
 
 @router.get("", response_model=ListPage[AuditEventOut])
 def list_audit_events(
-    repos: ReposDep,
     user: Annotated[Principal, allow("manager")],
+    repos: ReposDep,
     limit: Limit = 50,
     offset: Offset = 0,
     actor: Annotated[str | None, Query(max_length=64, pattern=r"^[A-Za-z0-9_.@-]+$")] = None,

@@ -45,7 +45,7 @@ class BatchOut(BaseModel):
 
 @router.post("/batch", response_model=BatchOut)
 def run_batch(
-    services: ServicesDep, repos: ReposDep, user: Annotated[Principal, allow("manager")], data: BatchIn
+    user: Annotated[Principal, allow("manager")], services: ServicesDep, repos: ReposDep, data: BatchIn
 ) -> dict[str, Any]:
     """One optimisation over every waiting request; the matches become open recommendations (proposals).
 

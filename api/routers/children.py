@@ -18,8 +18,8 @@ Casework = Annotated[Principal, allow(*CASEWORK)]
 
 @router.get("", response_model=ListPage[Child])
 def list_children(
-    repos: ReposDep,
     user: Casework,
+    repos: ReposDep,
     limit: Limit = 50,
     offset: Offset = 0,
     sibling_group: Annotated[str | None, Query(max_length=64, pattern=ID_PATTERN)] = None,
@@ -31,7 +31,7 @@ def list_children(
 
 
 @router.post("", response_model=Child, status_code=201, responses=error_responses(409))
-def create_child(repos: ReposDep, user: Casework, child: Child) -> Child:
+def create_child(user: Casework, repos: ReposDep, child: Child) -> Child:
     """Record a child who needs (or may need) a placement."""
     created = repos.children.create(child)
     record(repos, user, "child.create", "child", child.id)
@@ -39,7 +39,7 @@ def create_child(repos: ReposDep, user: Casework, child: Child) -> Child:
 
 
 @router.get("/{child_id}", response_model=Child, responses=error_responses(404))
-def get_child(repos: ReposDep, user: Casework, child_id: IdPath) -> Child:
+def get_child(user: Casework, repos: ReposDep, child_id: IdPath) -> Child:
     """One child's record."""
     child = repos.children.get(child_id)
     record(repos, user, "child.read", "child", child_id)
@@ -47,7 +47,7 @@ def get_child(repos: ReposDep, user: Casework, child_id: IdPath) -> Child:
 
 
 @router.put("/{child_id}", response_model=Child, responses=error_responses(404))
-def replace_child(repos: ReposDep, user: Casework, child_id: IdPath, child: Child) -> Child:
+def replace_child(user: Casework, repos: ReposDep, child_id: IdPath, child: Child) -> Child:
     """Replace a child's record."""
     if child.id != child_id:
         raise body_error("id", f"the body's id {child.id} is not the path's {child_id}")
@@ -58,7 +58,7 @@ def replace_child(repos: ReposDep, user: Casework, child_id: IdPath, child: Chil
 
 
 @router.delete("/{child_id}", status_code=204, responses=error_responses(404, 409))
-def delete_child(repos: ReposDep, user: Casework, child_id: IdPath) -> Response:
+def delete_child(user: Casework, repos: ReposDep, child_id: IdPath) -> Response:
     """Delete a child's record that no request names."""
     repos.children.delete(child_id)
     record(repos, user, "child.delete", "child", child_id)

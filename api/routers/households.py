@@ -47,8 +47,8 @@ def _with_record(repos: Repositories, data: HouseholdRecord, actor: str, existin
 
 @router.get("", response_model=ListPage[Household])
 def list_households(
-    repos: ReposDep,
     user: Annotated[Principal, allow(*HOUSEHOLD_READERS)],
+    repos: ReposDep,
     limit: Limit = 50,
     offset: Offset = 0,
     status: HouseholdStatus = None,
@@ -62,7 +62,7 @@ def list_households(
 
 
 @router.post("", response_model=Household, status_code=201, responses=error_responses(409))
-def create_household(repos: ReposDep, user: Annotated[Principal, allow("admin")], data: HouseholdRecord) -> Household:
+def create_household(user: Annotated[Principal, allow("admin")], repos: ReposDep, data: HouseholdRecord) -> Household:
     """Register a household (no hold, no children yet)."""
     if repos.households.exists(data.id):
         raise body_error("id", f"household {data.id} already exists", 409, "conflict")
@@ -73,7 +73,7 @@ def create_household(repos: ReposDep, user: Annotated[Principal, allow("admin")]
 
 @router.get("/{household_id}", response_model=Household, responses=error_responses(404))
 def get_household(
-    repos: ReposDep, user: Annotated[Principal, allow(*HOUSEHOLD_READERS)], household_id: IdPath
+    user: Annotated[Principal, allow(*HOUSEHOLD_READERS)], repos: ReposDep, household_id: IdPath
 ) -> Household:
     """One household with its approval, hold and current children."""
     household = repos.households.get(household_id)
@@ -83,7 +83,7 @@ def get_household(
 
 @router.put("/{household_id}", response_model=Household, responses=error_responses(404))
 def replace_household(
-    repos: ReposDep, user: Annotated[Principal, allow("admin")], household_id: IdPath, data: HouseholdRecord
+    user: Annotated[Principal, allow("admin")], repos: ReposDep, household_id: IdPath, data: HouseholdRecord
 ) -> Household:
     """Replace a household's record and approval (not its hold or current children)."""
     if data.id != household_id:
@@ -95,7 +95,7 @@ def replace_household(
 
 
 @router.delete("/{household_id}", status_code=204, responses=error_responses(404, 409))
-def delete_household(repos: ReposDep, user: Annotated[Principal, allow("admin")], household_id: IdPath) -> Response:
+def delete_household(user: Annotated[Principal, allow("admin")], repos: ReposDep, household_id: IdPath) -> Response:
     """Delete a household never recommended (otherwise deregister it by its status)."""
     repos.households.delete(household_id)
     record(repos, user, "household.delete", "household", household_id)
@@ -104,7 +104,7 @@ def delete_household(repos: ReposDep, user: Annotated[Principal, allow("admin")]
 
 @router.put("/{household_id}/approval", response_model=Household, responses=error_responses(404))
 def set_approval(
-    repos: ReposDep, user: Annotated[Principal, allow("admin")], household_id: IdPath, approval: Approval
+    user: Annotated[Principal, allow("admin")], repos: ReposDep, household_id: IdPath, approval: Approval
 ) -> Household:
     """Replace a household's terms of approval (ages must be in order: 422 otherwise)."""
     updated = repos.households.set_approval(household_id, approval)
@@ -113,7 +113,7 @@ def set_approval(
 
 
 @router.get("/{household_id}/hold", response_model=HoldOut, responses=error_responses(404))
-def get_hold(repos: ReposDep, user: Annotated[Principal, allow(*CASEWORK)], household_id: IdPath) -> HoldOut:
+def get_hold(user: Annotated[Principal, allow(*CASEWORK)], repos: ReposDep, household_id: IdPath) -> HoldOut:
     """The hold in force on a household (404 when it is not held)."""
     hold = repos.households.hold(household_id)
     if hold is None:
@@ -123,9 +123,9 @@ def get_hold(repos: ReposDep, user: Annotated[Principal, allow(*CASEWORK)], hous
 
 @router.post("/{household_id}/hold", response_model=HoldOut, status_code=201, responses=error_responses(404, 409))
 def place_hold(
+    user: Annotated[Principal, allow("manager")],
     services: ServicesDep,
     repos: ReposDep,
-    user: Annotated[Principal, allow("manager")],
     household_id: IdPath,
     data: HoldIn,
 ) -> HoldOut:
@@ -153,7 +153,7 @@ def place_hold(
 
 
 @router.delete("/{household_id}/hold", response_model=HoldOut, responses=error_responses(404))
-def release_hold(repos: ReposDep, user: Annotated[Principal, allow("manager")], household_id: IdPath) -> HoldOut:
+def release_hold(user: Annotated[Principal, allow("manager")], repos: ReposDep, household_id: IdPath) -> HoldOut:
     """Release the hold in force (managers)."""
     hold = repos.households.release_hold(household_id, user.username)
     record(repos, user, "household.release", "household", household_id)
@@ -162,7 +162,7 @@ def release_hold(repos: ReposDep, user: Annotated[Principal, allow("manager")], 
 
 @router.get("/{household_id}/children", response_model=list[CurrentChild], responses=error_responses(404))
 def list_current_children(
-    repos: ReposDep, user: Annotated[Principal, allow(*HOUSEHOLD_READERS)], household_id: IdPath
+    user: Annotated[Principal, allow(*HOUSEHOLD_READERS)], repos: ReposDep, household_id: IdPath
 ) -> list[CurrentChild]:
     """The foster children living in a household."""
     children = repos.households.get(household_id).current_children
@@ -181,9 +181,9 @@ def list_current_children(
     "/{household_id}/children", response_model=list[CurrentChild], status_code=201, responses=error_responses(404, 409)
 )
 def add_current_child(
+    user: Annotated[Principal, allow("admin")],
     services: ServicesDep,
     repos: ReposDep,
-    user: Annotated[Principal, allow("admin")],
     household_id: IdPath,
     child: CurrentChild,
 ) -> list[CurrentChild]:
@@ -195,7 +195,7 @@ def add_current_child(
 
 @router.delete("/{household_id}/children/{child_id}", status_code=204, responses=error_responses(404))
 def remove_current_child(
-    repos: ReposDep, user: Annotated[Principal, allow("admin")], household_id: IdPath, child_id: IdPath
+    user: Annotated[Principal, allow("admin")], repos: ReposDep, household_id: IdPath, child_id: IdPath
 ) -> Response:
     """Record that a foster child has left a household."""
     repos.households.remove_current_child(household_id, child_id)

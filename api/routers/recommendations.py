@@ -33,8 +33,8 @@ def _out(row: RecommendationRow) -> RecommendationOut:
 
 @router.get("", response_model=ListPage[RecommendationOut])
 def list_recommendations(
-    repos: ReposDep,
     user: Casework,
+    repos: ReposDep,
     limit: Limit = 50,
     offset: Offset = 0,
     request_id: Annotated[str | None, Query(max_length=64, pattern=ID_PATTERN)] = None,
@@ -46,7 +46,7 @@ def list_recommendations(
 
 
 @router.get("/{recommendation_id}", response_model=RecommendationOut, responses=error_responses(404))
-def get_recommendation(repos: ReposDep, user: Casework, recommendation_id: RecommendationId) -> RecommendationOut:
+def get_recommendation(user: Casework, repos: ReposDep, recommendation_id: RecommendationId) -> RecommendationOut:
     """One recommendation, with its status."""
     row = repos.recommendations.row(recommendation_id)
     record(repos, user, "recommendation.read", "recommendation", str(recommendation_id))
@@ -55,7 +55,7 @@ def get_recommendation(repos: ReposDep, user: Casework, recommendation_id: Recom
 
 @router.post("/{recommendation_id}/accept", response_model=DecisionOut, responses=error_responses(404, 409))
 def accept(
-    services: ServicesDep, repos: ReposDep, user: Casework, recommendation_id: RecommendationId, decision: DecisionIn
+    user: Casework, services: ServicesDep, repos: ReposDep, recommendation_id: RecommendationId, decision: DecisionIn
 ) -> DecisionOut:
     """Accept: the children move in, the request is placed, options that can no longer hold are withdrawn.
 
@@ -67,7 +67,7 @@ def accept(
 
 @router.post("/{recommendation_id}/decline", response_model=DecisionOut, responses=error_responses(404, 409))
 def decline(
-    services: ServicesDep, repos: ReposDep, user: Casework, recommendation_id: RecommendationId, decision: DecisionIn
+    user: Casework, services: ServicesDep, repos: ReposDep, recommendation_id: RecommendationId, decision: DecisionIn
 ) -> DecisionOut:
     """Decline, with the reason; the request keeps waiting."""
     return decisions.decline(services, repos, user, recommendation_id, decision.reason)

@@ -18,7 +18,7 @@ Admin = Annotated[Principal, allow("admin")]
 
 
 @router.post("/import", response_model=ImportSummary)
-def import_snapshot(services: ServicesDep, repos: ReposDep, user: Admin, snapshot: Snapshot) -> ImportSummary:
+def import_snapshot(user: Admin, services: ServicesDep, repos: ReposDep, snapshot: Snapshot) -> ImportSummary:
     """Create or replace every household, child and request of a snapshot, and its policy.
 
     All or nothing: any problem (a request naming an unknown child, a child waiting twice, an unknown
@@ -31,7 +31,7 @@ def import_snapshot(services: ServicesDep, repos: ReposDep, user: Admin, snapsho
 
 
 @router.get("/export", response_model=Snapshot)
-def export_snapshot(services: ServicesDep, repos: ReposDep, user: Admin) -> Snapshot:
+def export_snapshot(user: Admin, services: ServicesDep, repos: ReposDep) -> Snapshot:
     """Everything on record as one snapshot (the format of ``placematch rank --snapshot``)."""
     snapshot = services.snapshots.current(repos.session, services.today()).snapshot
     record(repos, user, "snapshot.export", "snapshot", None, detail={"children": len(snapshot.children)})

@@ -14,6 +14,6 @@ router = APIRouter(tags=["stats"], responses=error_responses(401, 403))
 
 
 @router.get("/stats", response_model=Stats)
-def stats(repos: ReposDep, user: Annotated[Principal, allow(*AGGREGATE)]) -> Stats:
+def stats(user: Annotated[Principal, allow(*AGGREGATE)], repos: ReposDep) -> Stats:
     """Households and requests counted by status, provider, carer type, kind and urgency."""
     return Stats.model_validate(repos.stats.summary())

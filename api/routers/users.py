@@ -28,8 +28,8 @@ def _key(row: ApiKeyRow) -> ApiKeyOut:
 
 @router.get("/users", response_model=ListPage[UserOut])
 def list_users(
-    repos: ReposDep,
     user: Admin,
+    repos: ReposDep,
     limit: Limit = 50,
     offset: Offset = 0,
     role: Annotated[str | None, Query(pattern="^(" + "|".join(ROLES) + ")$")] = None,
@@ -40,7 +40,7 @@ def list_users(
 
 
 @router.post("/users", response_model=UserOut, status_code=201, responses=error_responses(409))
-def create_user(services: ServicesDep, repos: ReposDep, user: Admin, data: UserIn) -> UserOut:
+def create_user(user: Admin, services: ServicesDep, repos: ReposDep, data: UserIn) -> UserOut:
     """Add a user with one role."""
     row = repos.users.create(data.username, services.hashing.hash(data.password), data.role)
     record(repos, user, "user.create", "user", data.username, detail={"role": data.role})
@@ -48,13 +48,13 @@ def create_user(services: ServicesDep, repos: ReposDep, user: Admin, data: UserI
 
 
 @router.get("/users/{username}", response_model=UserOut, responses=error_responses(404))
-def get_user(repos: ReposDep, user: Admin, username: UsernamePath) -> UserOut:
+def get_user(user: Admin, repos: ReposDep, username: UsernamePath) -> UserOut:
     return _user(repos.users.get(username))
 
 
 @router.patch("/users/{username}", response_model=UserOut, responses=error_responses(404))
 def update_user(
-    services: ServicesDep, repos: ReposDep, user: Admin, username: UsernamePath, data: UserPatch
+    user: Admin, services: ServicesDep, repos: ReposDep, username: UsernamePath, data: UserPatch
 ) -> UserOut:
     """Change a user's role, disable them, or set a new password."""
     password_hash = services.hashing.hash(data.password) if data.password is not None else None
@@ -71,14 +71,14 @@ def update_user(
 
 
 @router.get("/users/{username}/api-keys", response_model=list[ApiKeyOut], responses=error_responses(404))
-def list_api_keys(repos: ReposDep, user: Admin, username: UsernamePath) -> list[ApiKeyOut]:
+def list_api_keys(user: Admin, repos: ReposDep, username: UsernamePath) -> list[ApiKeyOut]:
     return [_key(k) for k in repos.users.api_keys(username)]
 
 
 @router.post(
     "/users/{username}/api-keys", response_model=ApiKeyCreated, status_code=201, responses=error_responses(404)
 )
-def create_api_key(repos: ReposDep, user: Admin, username: UsernamePath, data: ApiKeyIn) -> ApiKeyCreated:
+def create_api_key(user: Admin, repos: ReposDep, username: UsernamePath, data: ApiKeyIn) -> ApiKeyCreated:
     """A new API key acting as this user (for automation such as the nightly batch). Shown once."""
     made = new_api_key()
     row = repos.users.add_api_key(username, name=data.name, prefix=made.prefix, key_hash=made.key_hash)
@@ -87,7 +87,7 @@ def create_api_key(repos: ReposDep, user: Admin, username: UsernamePath, data: A
 
 
 @router.delete("/api-keys/{key_id}", response_model=ApiKeyOut, responses=error_responses(404))
-def revoke_api_key(repos: ReposDep, user: Admin, key_id: Annotated[int, Path(ge=1, le=2**31 - 1)]) -> ApiKeyOut:
+def revoke_api_key(user: Admin, repos: ReposDep, key_id: Annotated[int, Path(ge=1, le=2**31 - 1)]) -> ApiKeyOut:
     """Revoke an API key; calls with it are refused from now on."""
     row = repos.users.revoke_api_key(key_id)
     record(repos, user, "api_key.revoke", "api_key", str(key_id))

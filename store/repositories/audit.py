@@ -26,7 +26,7 @@ class AuditRepository(Repository):
         detail: dict[str, Any] | None = None,
     ) -> int:
         """Add one event; returns its id."""
-        event_id = self.session.scalar(
+        event_id: int | None = self.session.scalar(
             insert(AuditEventRow)
             .values(
                 actor=actor,

@@ -36,7 +36,7 @@ class RecommendationRepository(Repository):
         self, *, kind: str, request_id: str | None, status: str, revision: int, duration_ms: int, actor: str
     ) -> int:
         """Record a match run; returns its id."""
-        run_id = self.session.scalar(
+        run_id: int | None = self.session.scalar(
             insert(MatchRunRow)
             .values(
                 kind=kind,
