@@ -123,3 +123,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         app.include_router(module.router)
     app.add_middleware(AccessLog)
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app with settings from the environment: the factory each ``serve --workers`` process calls."""
+    return create_app(Settings())

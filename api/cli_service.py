@@ -8,6 +8,7 @@ database is empty, creates one demo user per role and serves the API with its do
 from __future__ import annotations
 
 import importlib.util
+import os
 import secrets
 import sys
 from pathlib import Path
@@ -109,6 +110,9 @@ def serve(
     database: DatabaseOption = None,
     host: Annotated[str, typer.Option("--host", help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", min=0, max=65535, help="Port to listen on.")] = 8000,
+    workers: Annotated[
+        int, typer.Option("--workers", min=1, max=32, help="Server processes (PostgreSQL; SQLite gains little).")
+    ] = 1,
 ) -> None:
     """Run the duty-team service: migrate the database, then serve the API (docs at /docs)."""
     import uvicorn
@@ -122,11 +126,24 @@ def serve(
         migrate.upgrade(db.engine)
         if demo:
             prepare_demo(db, settings)
-        app = create_app(settings, db)
         _say(f"serving on http://{host}:{port} (API docs at http://{host}:{port}/docs)")
-        uvicorn.run(app, host=host, port=port, access_log=False, log_level="info")
+        if workers == 1:
+            uvicorn.run(create_app(settings, db), host=host, port=port, access_log=False, log_level="info")
+            return
     finally:
         db.dispose()
+    # Each worker process builds its app from the environment: same database, same token key.
+    os.environ["PLACEMATCH_DATABASE_URL"] = settings.database_url
+    os.environ["PLACEMATCH_JWT_SECRET"] = settings.jwt_secret.get_secret_value()
+    uvicorn.run(
+        "api.app:app_from_environment",
+        factory=True,
+        workers=workers,
+        host=host,
+        port=port,
+        access_log=False,
+        log_level="info",
+    )
 
 
 db_app = typer.Typer(help="Database schema: migrations.", no_args_is_help=True)

@@ -153,7 +153,6 @@ def rank(services: Services, repos: Repositories, principal: Principal, request_
         request_id,
         detail={"children": list(request.children), "match_run_id": run_id, "options": len(ids)},
     )
-    log.info("rank", request_id=request_id, options=len(ids), status=ranked.answer["status"], ms=duration_ms)
     return ranked.with_options([{"recommendation_id": i, **o} for i, o in zip(ids, options, strict=True)])
 
 

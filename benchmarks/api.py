@@ -66,12 +66,13 @@ def prepare(url: str, tier: str, snapshot_file: str | None) -> tuple[str, list[s
     return made.key, waiting
 
 
-def start_server(url: str, port: int, log_file: Path) -> subprocess.Popen[bytes]:
-    """``placematch serve`` in its own process, logs to a file (as a deployment would keep them)."""
+def start_server(url: str, port: int, log_file: Path, workers: int) -> subprocess.Popen[bytes]:
+    """``placematch serve`` in its own process(es), logs to a file (as a deployment would keep them)."""
     env = {**os.environ, "DATABASE_URL": url}
+    command = ["serve", "--database", url, "--port", str(port), "--workers", str(workers)]
     with log_file.open("wb") as log:
         return subprocess.Popen(
-            [sys.executable, "-m", "api.cli_service", "serve", "--database", url, "--port", str(port)],
+            [sys.executable, "-m", "api.cli_service", *command],
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=log,
@@ -100,9 +101,7 @@ async def load(
     errors: dict[str, int] = {}
     order = itertools.cycle(requests)
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    async with httpx.AsyncClient(
-        base_url=base, headers={"X-API-Key": key}, limits=limits, timeout=30.0
-    ) as client:
+    async with httpx.AsyncClient(base_url=base, headers={"X-API-Key": key}, limits=limits, timeout=30.0) as client:
         started = time.perf_counter()
         deadline = started + seconds
 
@@ -126,7 +125,7 @@ async def load(
 
 
 def run(
-    database: str | None, tier: str, snapshot_file: str | None, clients: int, seconds: float, top: int
+    database: str | None, tier: str, snapshot_file: str | None, clients: int, seconds: float, top: int, workers: int
 ) -> dict[str, object]:
     with tempfile.TemporaryDirectory(prefix="placematch-bench-") as folder:
         url = database or f"sqlite:///{Path(folder) / 'bench.sqlite'}"
@@ -135,7 +134,7 @@ def run(
             raise RuntimeError("no waiting requests to rank")
         port = _free_port()
         log_file = Path(folder) / "serve.log"
-        server = start_server(url, port, log_file)
+        server = start_server(url, port, log_file, workers)
         base = f"http://127.0.0.1:{port}"
         try:
             wait_ready(base, server, log_file)
@@ -158,6 +157,7 @@ def run(
         "tier": tier,
         "requests_ranked": len(waiting),
         "clients": clients,
+        "server_workers": workers,
         "seconds": round(elapsed, 1),
         "warm_up_s": round(warm_s, 2),
         "calls_ok": len(latencies),
@@ -181,9 +181,10 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--top", type=int, default=5)
+    parser.add_argument("--workers", type=int, default=1, help="Server processes (placematch serve --workers).")
     parser.add_argument("--json", action="store_true", help="Print one JSON object.")
     args = parser.parse_args(argv)
-    report = run(args.database, args.tier, args.snapshot, args.clients, args.seconds, args.top)
+    report = run(args.database, args.tier, args.snapshot, args.clients, args.seconds, args.top, args.workers)
     if args.json:
         print(json.dumps(report))
     else:

@@ -67,6 +67,8 @@ class BatchSettings:
     workers: int = 2
     #: Bound the loss from pruning with an LP of the unpruned first level when it has at most this many pairs.
     lp_bound_max_pairs: int = 1_500_000
+    #: Price every household for ranking (the LP's duals), stored with the run as its scarcity.
+    scarcity: bool = True
     #: The previous run's matches: request id -> placements, kept in the pruned set and used as hints.
     previous: Mapping[str, Sequence[tuple[str, str]]] = field(default_factory=dict)
 
@@ -126,6 +128,8 @@ class BatchAnswer:
     timings: dict[str, float]
     candidates: int
     legal_pairs: int
+    #: Household id -> (scarcity points for ranking, the sentence behind them).
+    scarcity: dict[str, tuple[int, str]] = field(default_factory=dict)
 
     @property
     def gap(self) -> float:
@@ -769,21 +773,31 @@ def _tighten_with_lp(levels: list[Level], lp_bound: int, combined_bound: int, mu
     return result
 
 
-def pruning_bound(index: SnapshotIndex, full: FullPairs) -> int | None:
-    """An LP relaxation (HiGHS) of the first level over every legal pair: no pruned answer can beat it,
-    and the unpruned optimum cannot either, so it bounds what pruning lost."""
+@dataclass(frozen=True, eq=False)
+class FirstLevelLp:
+    """The LP relaxation of level 1 (weighted children placed) and what each household's capacity is worth."""
+
+    value: int
+    homes: IntArray
+    #: Value the LP loses, at least, if the household is taken (convexity: the first-order estimate from the
+    #: duals of its bedroom and children constraints is a lower bound on the loss).
+    loss: NDArray[np.float64]
+
+
+def first_level_lp(index: SnapshotIndex, pairs: FullPairs) -> FirstLevelLp | None:
+    """Solve the LP relaxation of level 1 over ``pairs`` with HiGHS: coverage, bedrooms, children."""
     from scipy.optimize import linprog
     from scipy.sparse import coo_matrix
 
-    n_pairs, n_req = len(full.household), len(full.request_weight)
+    n_pairs, n_req = len(pairs.household), len(pairs.request_weight)
     if n_pairs == 0:
-        return 0
+        return FirstLevelLp(0, np.zeros(0, dtype=np.int64), np.zeros(0))
     rows: list[NDArray[np.int64]] = []
     cols: list[NDArray[np.int64]] = []
     vals: list[NDArray[np.float64]] = []
     # Coverage: for every request and each of its children, the pairs covering that child sum to y_r.
     row = 0
-    for r, children_rows in enumerate(full.coverage):
+    for r, children_rows in enumerate(pairs.coverage):
         for members in children_rows:
             rows += [np.full(len(members), row), np.array([row])]
             cols += [members, np.array([n_pairs + r])]
@@ -791,19 +805,21 @@ def pruning_bound(index: SnapshotIndex, full: FullPairs) -> int | None:
             row += 1
     eq = coo_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(row, n_pairs + n_req))
     cap = Capacity.of(index)
-    homes, home_row = np.unique(full.household, return_inverse=True)
-    counted = ~full.relaxes_count
+    homes, home_row = np.unique(pairs.household, return_inverse=True)
+    counted = ~pairs.relaxes_count
     ub_rows = np.concatenate([home_row, len(homes) + home_row[counted]])
     ub_cols = np.concatenate([np.arange(n_pairs), np.flatnonzero(counted)])
-    ub_vals = np.concatenate([full.rooms, full.size[counted]]).astype(np.float64)
+    ub_vals = np.concatenate([pairs.rooms, pairs.size[counted]]).astype(np.float64)
     ub = coo_matrix((ub_vals, (ub_rows, ub_cols)), shape=(2 * len(homes), n_pairs + n_req))
-    room_cap = cap.bedrooms[homes]
-    child_cap = np.maximum(np.maximum(cap.approved[homes], cap.exemption[homes]) - cap.current[homes], 0)
-    objective = np.concatenate([np.zeros(n_pairs), -full.request_weight.astype(np.float64)])
+    room_cap = cap.bedrooms[homes].astype(np.float64)
+    child_cap = np.maximum(np.maximum(cap.approved[homes], cap.exemption[homes]) - cap.current[homes], 0).astype(
+        np.float64
+    )
+    objective = np.concatenate([np.zeros(n_pairs), -pairs.request_weight.astype(np.float64)])
     result = linprog(
         objective,
         A_ub=ub.tocsr(),
-        b_ub=np.concatenate([room_cap, child_cap]).astype(np.float64),
+        b_ub=np.concatenate([room_cap, child_cap]),
         A_eq=eq.tocsr(),
         b_eq=np.zeros(row),
         bounds=(0, 1),
@@ -811,7 +827,60 @@ def pruning_bound(index: SnapshotIndex, full: FullPairs) -> int | None:
     )
     if result.status != 0:
         return None
-    return int(np.floor(-result.fun + 1e-6))
+    marginals = np.asarray(result.ineqlin.marginals, dtype=np.float64)
+    loss = -(marginals[: len(homes)] * room_cap + marginals[len(homes) :] * child_cap)
+    return FirstLevelLp(int(np.floor(-result.fun + 1e-6)), homes, np.maximum(loss, 0.0))
+
+
+def pruned_pairs(cands: Candidates) -> FullPairs:
+    """The kept candidates in the shape the LP takes."""
+    coverage: list[list[IntArray]] = []
+    for r in range(len(cands.request_ids)):
+        mine = np.flatnonzero(cands.request == r)
+        children = sorted({child for c in mine.tolist() for child in cands.parts[cands.part_of[c]].ids})
+        coverage.append(
+            [
+                np.asarray([c for c in mine.tolist() if child in cands.parts[cands.part_of[c]].ids], dtype=np.int64)
+                for child in children
+            ]
+        )
+    relaxes = np.asarray([bool(COUNT_RULES.intersection(r)) for r in cands.relaxed], dtype=bool)
+    return FullPairs(cands.household, cands.size, cands.rooms, relaxes, cands.request_weight, coverage)
+
+
+def scarcity_from_lp(index: SnapshotIndex, cands: Candidates, lp: FirstLevelLp) -> dict[str, tuple[int, str]]:
+    """Per household: scarcity points for ranking and the sentence behind them.
+
+    One "standard child" (placed within 5 days, priority 3) of loss earns the full ``scarcity`` weight.
+    """
+    w = index.weights
+    unit = w["placed_child"] * w["urgency_within_5_days"] * 3
+    only_for: defaultdict[int, list[str]] = defaultdict(list)
+    # A request with one possible home is lost with it: that is a loss the duals alone may not show.
+    lost_alone: defaultdict[int, float] = defaultdict(float)
+    for r in range(len(cands.request_ids)):
+        homes = set(cands.household[cands.request == r].tolist())
+        if len(homes) == 1:
+            size = int(cands.request_size[r])
+            group = f" ({size} siblings together)" if size > 1 else ""
+            home = homes.pop()
+            only_for[home].append(f"{cands.request_ids[r]}{group}")
+            lost_alone[home] += float(cands.request_weight[r])
+    result: dict[str, tuple[int, str]] = {}
+    for position, dual_loss in zip(lp.homes.tolist(), lp.loss.tolist(), strict=True):
+        loss = max(dual_loss, lost_alone.get(position, 0.0))
+        if loss <= 0 and position not in only_for:
+            continue
+        points = min(w["scarcity"], round(w["scarcity"] * loss / unit))
+        household = index.table.households[position].id
+        if position in only_for:
+            reason = f"the only home that can take request {', '.join(only_for[position])}"
+        else:
+            reason = (
+                f"the waiting list loses about {loss / unit:.1f} children's placements if it is taken (nightly batch)"
+            )
+        result[household] = (points, reason)
+    return result
 
 
 @dataclass(eq=False)
@@ -891,17 +960,27 @@ def solve_batch(
     timings["solve_s"] = time.perf_counter() - t0
 
     bound_value: int | None = None
+    lp: FirstLevelLp | None = None
     if full is not None and 0 < len(full.household) <= settings.lp_bound_max_pairs:
         t0 = time.perf_counter()
         report("bounding what pruning could lose", 0.9)
-        bound_value = pruning_bound(index, full)
+        lp = first_level_lp(index, full)
+        bound_value = lp.value if lp is not None else None
         timings["pruning_bound_s"] = time.perf_counter() - t0
         if bound_value is not None:
             levels = _tighten_with_lp(levels, bound_value, bound, placement_multiplier(index, cands))
             state = "optimal" if all(level.status == "optimal" for level in levels) else "feasible"
+    if settings.scarcity:
+        t0 = time.perf_counter()
+        lp = lp if lp is not None else first_level_lp(index, pruned_pairs(cands))
+        scarcity = scarcity_from_lp(index, cands, lp) if lp is not None else {}
+        timings["scarcity_s"] = time.perf_counter() - t0
+    else:
+        scarcity = {}
 
     t0 = time.perf_counter()
     answer = _answer(index, cands, chosen, levels, warm, bound_value, timings, objective, bound, state)
+    answer = replace(answer, scarcity=scarcity)
     proposals = [
         Proposal(
             m.request_id,

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import insert, select
 
 from store.models import AuditEventRow
-from store.repositories.base import Page, Repository
+from store.repositories.base import Page, Repository, core_table
 
 
 class AuditRepository(Repository):
@@ -27,7 +27,7 @@ class AuditRepository(Repository):
     ) -> int:
         """Add one event; returns its id."""
         event_id: int | None = self.session.scalar(
-            insert(AuditEventRow)
+            insert(core_table(AuditEventRow))
             .values(
                 actor=actor,
                 role=role,
@@ -37,7 +37,7 @@ class AuditRepository(Repository):
                 reason=reason,
                 detail=detail or {},
             )
-            .returning(AuditEventRow.id)
+            .returning(core_table(AuditEventRow).c.id)
         )
         assert event_id is not None
         return event_id

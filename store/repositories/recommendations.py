@@ -21,7 +21,7 @@ from store.models import (
     RecommendationRow,
     utcnow,
 )
-from store.repositories.base import Page, Repository
+from store.repositories.base import Page, Repository, core_table
 
 OPEN = "open"
 ACCEPTED = "accepted"
@@ -37,7 +37,7 @@ class RecommendationRepository(Repository):
     ) -> int:
         """Record a match run; returns its id."""
         run_id: int | None = self.session.scalar(
-            insert(MatchRunRow)
+            insert(core_table(MatchRunRow))
             .values(
                 kind=kind,
                 request_id=request_id,
@@ -46,7 +46,7 @@ class RecommendationRepository(Repository):
                 duration_ms=duration_ms,
                 created_by=actor,
             )
-            .returning(MatchRunRow.id)
+            .returning(core_table(MatchRunRow).c.id)
         )
         assert run_id is not None
         return run_id
@@ -70,17 +70,14 @@ class RecommendationRepository(Repository):
             }
             for option in options
         ]
-        ids = list(
-            self.session.scalars(
-                insert(RecommendationRow).returning(RecommendationRow.id, sort_by_parameter_order=True), rows
-            )
-        )
+        table = core_table(RecommendationRow)
+        ids = list(self.session.scalars(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows))
         placements = [
             {"recommendation_id": i, "child_id": p["child_id"], "household_id": p["household_id"], "position": n}
             for i, option in zip(ids, options, strict=True)
             for n, p in enumerate(option["placements"])
         ]
-        self.session.execute(insert(RecommendationPlacementRow), placements)
+        self.session.execute(insert(core_table(RecommendationPlacementRow)), placements)
         return ids
 
     def row(self, recommendation_id: int) -> RecommendationRow:

@@ -15,7 +15,7 @@ from matching.validate import Proposal, check_proposals
 from tests.builders import child, household, request, snapshot
 from tests.strategies import snapshots
 
-EXACT = BatchSettings(time_limit_s=20, top_k=None, lp_bound_max_pairs=0)
+EXACT = BatchSettings(time_limit_s=20, top_k=None)
 
 
 def _options(index: SnapshotIndex, cands_request: int, cands: object) -> list[tuple[int, ...]]:
@@ -120,3 +120,23 @@ def test_batch_json_has_the_contract_fields() -> None:
     assert payload["matches"] == [
         {"request_id": "R1", "placements": [{"child_id": "C1", "household_id": "H1"}], "relaxations": []}
     ]
+
+
+def test_batch_prices_scarce_homes_and_ranking_shows_why() -> None:
+    from matching.rank import rank_request
+
+    near = {"lat": 52.6369, "lon": -1.1398}
+    sibling_home = household("H1", approval={"max_sibling_group": 4, "max_children": 4}, bedrooms_free=4, location=near)
+    single_home = household("H2", bedrooms_free=1, location={"lat": 52.70, "lon": -1.14})
+    kids = [child("C1")] + [child(f"S{i}", sibling_group="G") for i in range(4)]
+    reqs = [request("R1", ["C1"], urgency="today"), request("R2", [f"S{i}" for i in range(4)])]
+    snap = snapshot([sibling_home, single_home], kids, reqs)
+    prices = solve_batch(snap, EXACT).scarcity
+    assert prices["H1"][1] == "the only home that can take request R2 (4 siblings together)"
+    assert prices["H1"][0] == 300
+    points = {h: p for h, (p, _) in prices.items()}
+    reasons = {h: why for h, (_, why) in prices.items()}
+    answer = rank_request(snap, "R1", scarcity=points, scarcity_reasons=reasons)
+    assert answer.options[0].households == ("H2",)
+    h1 = next(o for o in answer.options if o.households == ("H1",))
+    assert any(c.id == "scarcity" and c.points == -300 and "R2 (4 siblings together)" in c.reason for c in h1.criteria)
