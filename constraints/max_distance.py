@@ -31,18 +31,28 @@ def _far_text(km: float, limit: float, label: str) -> str:
     return f"{_shown(km, limit)} km from {label}'s home"
 
 
+#: Beyond the limit by at least this much (km), one decimal always shows the distance is over it: the
+#: rounding moves it by at most 0.05 km.
+ONE_DECIMAL_SAFE_KM = 0.051
+
+
 def explain_many(part: Part, table: HouseholdTable, positions: IntArray) -> list[str]:
-    """Distances differ per household, so they are computed for all failing households at once."""
+    """Distances differ per household, so they are computed and written for all failing households at once
+    (at national scale that is most of 44,000 households for every child)."""
     limit = part.distance_limit_km
-    pieces: list[list[str]] = [[] for _ in range(len(positions))]
+    safe = limit + ONE_DECIMAL_SAFE_KM
+    columns: list[list[str | None]] = []
     for child in part.children:
         if child.child.location is None:
             continue
         where = child.child.location
-        km = haversine_km_many(where.lat, where.lon, table.lat_rad[positions], table.lon_rad[positions])
-        for i in np.flatnonzero(km > limit).tolist():
-            pieces[i].append(_far_text(float(km[i]), limit, child.label))
-    return [f"{'; '.join(far)}; the limit is {limit:g} km" for far in pieces]
+        km = haversine_km_many(where.lat, where.lon, table.lat_rad[positions], table.lon_rad[positions]).tolist()
+        tail = f" km from {child.label}'s home"
+        columns.append([None if k <= limit else (f"{k:.1f}" if k >= safe else _shown(k, limit)) + tail for k in km])
+    suffix = f"; the limit is {limit:g} km"
+    if len(columns) == 1:
+        return [f"{text}{suffix}" for text in columns[0]]
+    return ["; ".join(t for t in row if t is not None) + suffix for row in zip(*columns, strict=True)]
 
 
 def check(part: Part, home: Home) -> str | None:
