@@ -16,7 +16,10 @@ from typing import Annotated
 
 import typer
 
+from api import batch
 from api.auth import ROLES, PasswordHashing, new_api_key
+from api.deps import Principal
+from api.logs import configure_logging
 from api.settings import Settings
 from domain.errors import InputError
 from domain.load import load_snapshot
@@ -227,10 +230,9 @@ def users_api_key(
 
 def store_batch(database: str | None, index: SnapshotIndex, answer: BatchAnswer) -> None:
     """Keep a CLI batch run's matches as proposals (open recommendations) in the service database."""
-    from api import batch
-    from api.deps import Principal
-
-    db = Database(_settings(database).database_url)
+    settings = _settings(database)
+    configure_logging(json=settings.log_json, level=settings.log_level)  # to stderr: stdout is the JSON answer
+    db = Database(settings.database_url)
     try:
         with db.transaction() as session:
             repos = Repositories(session)

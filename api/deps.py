@@ -8,9 +8,11 @@ allows with ``allow(...)``; a test walks every route to prove the guard is there
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 import re
+import weakref
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Annotated, Any
@@ -58,16 +60,24 @@ class Services:
     hashing: PasswordHashing
     snapshots: SnapshotCache = field(default_factory=SnapshotCache)
     extras: dict[str, Any] = field(default_factory=dict)
-    _slots: anyio.Semaphore | None = None
+    _slots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.Semaphore] = field(
+        default_factory=weakref.WeakKeyDictionary
+    )
 
     def today(self) -> dt.date:
         return self.settings.current_date()
 
     def session_slots(self) -> anyio.Semaphore:
-        """Admission to a database session, first come first served (see ``DB_CONCURRENCY``)."""
-        if self._slots is None:
-            self._slots = anyio.Semaphore(1 if self.database.is_sqlite else DB_CONCURRENCY)
-        return self._slots
+        """Admission to a database session, first come first served (see ``DB_CONCURRENCY``).
+
+        One semaphore per event loop (a test client may run several), like FastAPI's own limits.
+        """
+        loop = asyncio.get_running_loop()
+        slots = self._slots.get(loop)
+        if slots is None:
+            slots = anyio.Semaphore(1 if self.database.is_sqlite else DB_CONCURRENCY)
+            self._slots[loop] = slots
+        return slots
 
 
 async def get_services(request: Request) -> Services:
@@ -91,7 +101,10 @@ async def get_session(services: ServicesDep) -> AsyncIterator[Session]:
         except BaseException:
             await run_in_threadpool(_rollback_and_close, session)
             raise
-        await run_in_threadpool(_commit_and_close, session)
+        if session.in_transaction():
+            await run_in_threadpool(_commit_and_close, session)
+        else:
+            session.close()  # the work committed itself (see ``ranking.rank``): nothing left to do, no I/O
 
 
 def _commit_and_close(session: Session) -> None:

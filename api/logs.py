@@ -26,6 +26,19 @@ def redact(_logger: Any, _method: str, event: MutableMapping[str, Any]) -> Mutab
     return event
 
 
+class NoExceptionText(logging.Filter):
+    """Keep an exception's type in the log but not its message or traceback text, which may quote data
+    (a validation error quotes the value it refused). The audit trail and the database keep the detail."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and record.exc_info[0] is not None:
+            record.msg = f"{record.getMessage()} [{record.exc_info[0].__name__}]"
+            record.args = ()
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
 def configure_logging(*, json: bool = True, level: str = "INFO") -> None:
     """Route structlog through the standard library to stderr, one JSON object (or key=value line) per event."""
     renderer: Any = (
@@ -46,10 +59,14 @@ def configure_logging(*, json: bool = True, level: str = "INFO") -> None:
         wrapper_class=structlog.stdlib.BoundLogger,
         cache_logger_on_first_use=False,
     )
+    uvicorn_errors = logging.getLogger("uvicorn.error")
+    if not any(isinstance(f, NoExceptionText) for f in uvicorn_errors.filters):
+        uvicorn_errors.addFilter(NoExceptionText())
     root = logging.getLogger("placematch")
     root.setLevel(level.upper())
     if not any(getattr(h, "_placematch", False) for h in root.handlers):
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(logging.Formatter("%(message)s"))
+        handler.addFilter(NoExceptionText())
         handler._placematch = True  # type: ignore[attr-defined]
         root.addHandler(handler)

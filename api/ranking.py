@@ -153,6 +153,9 @@ def rank(services: Services, repos: Repositories, principal: Principal, request_
         request_id,
         detail={"children": list(request.children), "match_run_id": run_id, "options": len(ids)},
     )
+    # Commit here, in the worker thread already running this call: the service's hottest write then
+    # holds the database (SQLite's one writer) for one thread hop less.
+    repos.session.commit()
     return ranked.with_options([{"recommendation_id": i, **o} for i, o in zip(ids, options, strict=True)])
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-KINDS = {"rank": "benchmarks.rank", "api": "benchmarks.api", "batch": "benchmarks.batch"}
+KINDS = {"rank": "benchmarks.rank", "api": "benchmarks.api", "batch": "benchmarks.batch", "replay": "benchmarks.replay"}
 
 
 def main(argv: list[str]) -> int:

@@ -16,11 +16,9 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import json
+import itertools
 import math
-import os
 import re
-import tempfile
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -40,7 +38,11 @@ from planning.demand import (
     age_band,
     collection_year,
     kaplan_meier,
+    read_model,
+    write_model,
 )
+
+__all__ = ["import_directory", "read_model", "read_return", "write_model"]
 
 # --- codes of the return ---------------------------------------------------------------------------
 
@@ -352,16 +354,27 @@ def read_return(directory: str | Path) -> Return903:
             key = (child, decom)
             if key in seen_here:
                 problems.append(
-                    Problem(str(path), f"row {number}", "DECOM", f"a second episode starting {decom} (row {seen_here[key]})")
+                    Problem(
+                        str(path), f"row {number}", "DECOM", f"a second episode starting {decom} (row {seen_here[key]})"
+                    )
                 )
                 continue
             seen_here[key] = number
             home = record.get("HOME_POST")
             by_key[key] = Episode(
-                child, decom, rne, ls, place, provider, dec, rec, home.upper() if home else None, year, str(path), number
+                child,
+                decom,
+                rne,
+                ls,
+                place,
+                provider,
+                dec,
+                rec,
+                home.upper() if home else None,
+                year,
+                str(path),
+                number,
             )
-    if problems:
-        raise InputError(problems)
     episodes = sorted(by_key.values(), key=lambda e: (e.child, e.decom))
     _check_sequences(episodes, problems)
     if problems:
@@ -377,7 +390,7 @@ def read_return(directory: str | Path) -> Return903:
 
 def _check_sequences(episodes: Sequence[Episode], problems: list[Problem]) -> None:
     """Episodes of one child must not overlap (an open episode followed by another is a bad return)."""
-    for previous, current in zip(episodes, episodes[1:], strict=False):
+    for previous, current in itertools.pairwise(episodes):
         if previous.child != current.child:
             continue
         if previous.dec is None or previous.dec > current.decom:
@@ -478,7 +491,9 @@ def observe(all_spells: Sequence[Spell], years: Iterable[int]) -> dict[str, Year
     result: dict[str, YearObservation] = {}
     for year in years:
         first, last = year_bounds(year)
-        entries = sum(1 for s in all_spells if s.first_of_period and s.ls not in SHORT_BREAK_LS and first <= s.start <= last)
+        entries = sum(
+            1 for s in all_spells if s.first_of_period and s.ls not in SHORT_BREAK_LS and first <= s.start <= last
+        )
         leavers = sum(1 for s in all_spells if s.left_care and s.end is not None and first <= s.end <= last)
         stock: Counter[str] = Counter()
         by_band: defaultdict[str, Counter[str]] = defaultdict(Counter)
@@ -496,8 +511,9 @@ def observe(all_spells: Sequence[Spell], years: Iterable[int]) -> dict[str, Year
     return result
 
 
-#: Growth of entries is fitted only with at least this many years, and clipped to this range a year.
-MIN_YEARS_FOR_GROWTH = 3
+#: Growth of entries is fitted only with at least this many years (three noisy points give a slope that is
+#: mostly noise), and clipped to this range a year.
+MIN_YEARS_FOR_GROWTH = 4
 GROWTH_LIMIT = 0.2
 
 
@@ -515,10 +531,11 @@ def build_model(data: Return903, before_year: int | None = None) -> DemandModel:
     seen = [s for s in every if s.start <= last_day]
     # An end after the fitted window is not known yet: the spell is open on the last day.
     visible = [
-        s if s.end is None or s.end <= last_day else replace(s, end=None, moved=False, left_care=False)
-        for s in seen
+        s if s.end is None or s.end <= last_day else replace(s, end=None, moved=False, left_care=False) for s in seen
     ]
     fitted = [s for s in visible if s.start >= first_day]
+    # Spells already under way on the first day inform durations too (left-truncated, delayed entry).
+    under_way = [s for s in visible if s.start < first_day and (s.end is None or s.end >= first_day)]
     n_years = len(years)
 
     entries = [s for s in fitted if s.first_of_period and s.ls not in SHORT_BREAK_LS]
@@ -541,7 +558,8 @@ def build_model(data: Return903, before_year: int | None = None) -> DemandModel:
         else:
             singles += 1
     sizes = Counter(groups.values())
-    sizes[1] += singles
+    if singles:
+        sizes[1] += singles
     n_groups = sum(sizes.values()) or 1
 
     mix: dict[str, dict[str, float]] = {}
@@ -560,8 +578,12 @@ def build_model(data: Return903, before_year: int | None = None) -> DemandModel:
         moves[cat] = {}
         for band in AGE_BAND_LABELS:
             mine_spells = [s for s in fitted if s.category == cat and age_band(s.age_at_start) == band]
-            pairs = [s.duration_days(last_day) for s in mine_spells]
-            durations[cat][band] = kaplan_meier([d for d, _ in pairs], [e for _, e in pairs], DEFAULT_MEAN_DAYS)
+            older = [s for s in under_way if s.category == cat and age_band(s.age_at_start) == band]
+            pairs = [s.duration_days(last_day) for s in (*mine_spells, *older)]
+            entered = [0.0] * len(mine_spells) + [float((first_day - s.start).days) for s in older]
+            durations[cat][band] = kaplan_meier(
+                [d for d, _ in pairs], [e for _, e in pairs], DEFAULT_MEAN_DAYS, entered
+            )
             ended = [s for s in mine_spells if s.end is not None]
             moves[cat][band] = round(sum(s.moved for s in ended) / len(ended), 6) if ended else 0.0
 
@@ -595,37 +617,3 @@ def import_directory(directory: str | Path, before_year: int | None = None) -> t
     """Read, check and fit: the whole import as one call (nothing half-imported: it raises or returns)."""
     data = read_return(directory)
     return build_model(data, before_year), data
-
-
-def write_model(model: DemandModel, path: str | Path) -> None:
-    """Write the model as JSON atomically: a temporary file in the same folder, then a rename."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(model.model_dump(mode="json"), indent=1) + "\n"
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
-def load_model(path: str | Path) -> DemandModel:
-    """Read a demand model JSON written by ``write_model``; bad content is an ``InputError``."""
-    from pydantic import ValidationError
-
-    source = str(path)
-    try:
-        raw = json.loads(Path(path).read_text(encoding="utf-8"))
-    except OSError as error:
-        raise InputError.one(source, "", "", f"cannot read the file: {error.strerror}") from None
-    except json.JSONDecodeError as error:
-        raise InputError.one(source, f"line {error.lineno}", "", f"not valid JSON: {error.msg}") from None
-    try:
-        return DemandModel.model_validate(raw)
-    except ValidationError as error:
-        raise InputError(
-            [Problem(source, "demand model", ".".join(str(p) for p in e["loc"]), e["msg"]) for e in error.errors()]
-        ) from None

@@ -10,13 +10,19 @@ random numbers).
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
+import os
+import tempfile
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Literal
 
 import numpy as np
 from numpy.typing import NDArray
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from domain.errors import InputError, Problem
 
 #: Age bands of the DfE's "Children looked after in England" statistics (under 1, 1-4, 5-9, 10-15, 16+).
 AGE_BANDS: tuple[tuple[int, int], ...] = ((0, 0), (1, 4), (5, 9), (10, 15), (16, 17))
@@ -79,22 +85,39 @@ class DurationCurve(Strict):
         return area + surv[-1] / self.tail_rate_per_day
 
 
-def kaplan_meier(durations: Sequence[float], ended: Sequence[bool], fallback_mean_days: float) -> DurationCurve:
-    """Fit a survival curve to spells of ``durations`` days, ``ended`` False for still-open (censored) ones."""
+def kaplan_meier(
+    durations: Sequence[float],
+    ended: Sequence[bool],
+    fallback_mean_days: float,
+    entered: Sequence[float] | None = None,
+) -> DurationCurve:
+    """Fit a survival curve to spells of ``durations`` days, ``ended`` False for still-open (censored) ones.
+
+    ``entered`` gives, for spells already under way when observation began (left-truncated), how many
+    days old they were then: such a spell is at risk only after that age (Kaplan-Meier with delayed
+    entry), so long stays seen part-way count without biasing the curve.
+    """
     d = np.asarray(durations, dtype=np.float64)
     e = np.asarray(ended, dtype=bool)
+    start = np.zeros_like(d) if entered is None else np.asarray(entered, dtype=np.float64)
     if d.size == 0 or not e.any():
         return DurationCurve(
             days=[], survival=[], tail_rate_per_day=1.0 / fallback_mean_days, spells=int(d.size), ended=0
         )
     times = np.unique(d[e])
-    at_risk = np.array([(d >= t).sum() for t in times], dtype=np.float64)
-    events = np.array([((d == t) & e).sum() for t in times], dtype=np.float64)
-    survival = np.cumprod(1.0 - events / at_risk)
-    rate = float(e.sum() / max(d.sum(), 1.0))
+    order = np.sort(d)
+    starts = np.sort(start)
+    # At risk at t: spells entered before t and lasting at least t.
+    at_risk = (d.size - np.searchsorted(order, times, side="left")) - (
+        d.size - np.searchsorted(starts, times, side="left")
+    )
+    event_times, counts = np.unique(d[e], return_counts=True)
+    events = counts[np.searchsorted(event_times, times)].astype(np.float64)
+    survival = np.cumprod(1.0 - events / np.maximum(at_risk, events))
+    rate = float(e.sum() / max(float((d - start).sum()), 1.0))
     return DurationCurve(
         days=[float(t) for t in times],
-        survival=[round(float(s), 6) for s in survival],
+        survival=[round(float(v), 6) for v in survival],
         tail_rate_per_day=rate,
         spells=int(d.size),
         ended=int(e.sum()),
@@ -167,14 +190,13 @@ class DemandModel(Strict):
         """The duration curve of ``category`` and ``band``, falling back to the category's pooled bands."""
         by_band = self.durations.get(category) or self.durations.get("in_house") or {}
         found = by_band.get(band)
-        if found is not None and found.ended > 0:
+        # A curve written from parameters has no spells at all and stands as it is.
+        if found is not None and (found.ended > 0 or found.spells == 0):
             return found
         for other in by_band.values():
             if other.ended > 0:
                 return other
-        return DurationCurve(
-            days=[], survival=[], tail_rate_per_day=1.0 / DEFAULT_MEAN_DAYS, spells=0, ended=0
-        )
+        return DurationCurve(days=[], survival=[], tail_rate_per_day=1.0 / DEFAULT_MEAN_DAYS, spells=0, ended=0)
 
     def latest_observation(self) -> YearObservation | None:
         if not self.observed:
@@ -239,3 +261,35 @@ def yearly_factor(growth_per_year: float, days_from_start: float) -> float:
 def collection_year(day: dt.date) -> int:
     """The SSDA903 collection year holding ``day`` (the year of the 31 March that ends it)."""
     return day.year + 1 if day.month >= 4 else day.year
+
+
+def write_model(model: DemandModel, path: str | Path) -> None:
+    """Write the model as JSON atomically: a temporary file in the same folder, then a rename."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(model.model_dump(mode="json"), indent=1) + "\n"
+    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def read_model(path: str | Path) -> DemandModel:
+    """Read a demand model JSON written by ``write_model``; bad content is an ``InputError``."""
+    source = str(path)
+    try:
+        raw = json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as error:
+        raise InputError.one(source, "", "", f"cannot read the file: {error.strerror}") from None
+    except json.JSONDecodeError as error:
+        raise InputError.one(source, f"line {error.lineno}", "", f"not valid JSON: {error.msg}") from None
+    try:
+        return DemandModel.model_validate(raw)
+    except ValidationError as error:
+        raise InputError(
+            [Problem(source, "demand model", ".".join(str(p) for p in e["loc"]), e["msg"]) for e in error.errors()]
+        ) from None

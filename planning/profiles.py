@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from typing import Any
 
 import numpy as np
 
 from domain.snapshot import Child, Location, Needs
+
+__all__ = ["Needs", "child", "date_of_birth", "scatter"]
 
 TEEN_FROM = 11
 SCHOOL_AGE = 5
@@ -51,7 +54,12 @@ DISABILITY_NEEDS: tuple[tuple[str, float], ...] = (
     ("makaton", 0.2),
 )
 #: Companion limits and pets (fixture generator CHILD_COMPANIONS_*, CHILD_PETS).
-TEEN_COMPANIONS: tuple[tuple[str, float], ...] = (("any", 0.92), ("solo", 0.03), ("only_younger", 0.03), ("only_older", 0.02))
+TEEN_COMPANIONS: tuple[tuple[str, float], ...] = (
+    ("any", 0.92),
+    ("solo", 0.03),
+    ("only_younger", 0.03),
+    ("only_older", 0.02),
+)
 YOUNG_COMPANIONS: tuple[tuple[str, float], ...] = (("any", 0.96), ("only_older", 0.03), ("solo", 0.01))
 CHILD_PETS: tuple[tuple[str, float], ...] = (("ok", 0.92), ("none", 0.05), ("must", 0.03))
 TEEN_WOULD_BENEFIT: dict[str, float] = {"teenagers": 0.3, "mental_health": 0.08}
@@ -126,24 +134,28 @@ def child(
         # Brothers and sisters placed together can live together (as the fixture generator does).
         companions = "any"
         to_others = [r for r in to_others if r != "sexual_harm"]
-    return Child.model_construct(
-        id=child_id,
-        name=None,
-        date_of_birth=date_of_birth(rng, age, on),
-        gender=gender,
-        needs=Needs.model_construct(must=sorted(set(must)), would_benefit=sorted(set(benefit))),
-        communication=communication,
-        language=None,
-        religion=None,
-        cultural_needs=[],
-        risks_to_others=sorted(set(to_others)),
-        risks_to_self=sorted(set(to_self)),
-        living_companions=companions,
-        pets=_weighted(rng, CHILD_PETS),
-        location=location,
-        sibling_group=group,
-        previous_households=[],
-    )
+    # Built without validation for speed: every value comes from the vocabularies above (the simulation's
+    # tests re-validate whole simulated snapshots).
+    needs: dict[str, Any] = {"must": sorted(set(must)), "would_benefit": sorted(set(benefit))}
+    fields: dict[str, Any] = {
+        "id": child_id,
+        "name": None,
+        "date_of_birth": date_of_birth(rng, age, on),
+        "gender": gender,
+        "needs": Needs.model_construct(**needs),
+        "communication": communication,
+        "language": None,
+        "religion": None,
+        "cultural_needs": [],
+        "risks_to_others": sorted(set(to_others)),
+        "risks_to_self": sorted(set(to_self)),
+        "living_companions": companions,
+        "pets": _weighted(rng, CHILD_PETS),
+        "location": location,
+        "sibling_group": group,
+        "previous_households": [],
+    }
+    return Child.model_construct(**fields)
 
 
 KM_PER_DEGREE_LAT = 111.2

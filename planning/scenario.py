@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import tomllib
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -172,9 +172,17 @@ class Policy(Section):
     residential_median_km: float = Field(default=RESIDENTIAL_MEDIAN_KM, gt=0, description="Residential distance.")
 
 
+#: Carer types valued by default: those the sources name as pressure points ([000] targets for growth).
+MARGINAL_TYPES: tuple[CarerType, ...] = ("mainstream", "specialist", "parent_and_child", "pathway")
+
+
+def _marginal_types() -> list[CarerType]:
+    return list(MARGINAL_TYPES)
+
+
 class Marginal(Section):
     carer_types: list[CarerType] = Field(
-        default_factory=lambda: ["mainstream", "specialist", "parent_and_child", "pathway"],
+        default_factory=_marginal_types,
         description="Carer types whose marginal household is valued.",
     )
     replications: int = Field(default=40, ge=2, le=10_000, description="Paired replications per carer type.")
@@ -240,6 +248,3 @@ def load_scenario(path: str | Path) -> Scenario:
     if "base_dir" in raw:
         raise InputError.one(source, "[scenario]", "base_dir", "unknown key")
     return parse_scenario(raw, source, Path(path).resolve().parent)
-
-
-Weeks = Annotated[float, Field(ge=0)]

@@ -66,6 +66,11 @@ def current(target: str | URL | Engine) -> str | None:
             engine.dispose()
 
 
+def revision_of(connection: Connection) -> str | None:
+    """The revision of the database behind an open connection (for the health check)."""
+    return MigrationContext.configure(connection).get_current_revision()
+
+
 def head() -> str:
     """The newest revision among our migration scripts."""
     revision = ScriptDirectory.from_config(alembic_config()).get_current_head()

@@ -413,3 +413,15 @@ class AuditEventRow(Base):
     subject_id: Mapped[str | None] = mapped_column(String(ID_LENGTH), index=True)
     reason: Mapped[str | None] = mapped_column(Text)
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class PostcodeRow(Base):
+    """A postcode and its WGS84 coordinates (from the ONS Postcode Directory or Code-Point Open), so that
+    places given as postcodes resolve offline. Not snapshot data: loading it changes no ranking."""
+
+    __tablename__ = "postcodes"
+
+    postcode: Mapped[str] = mapped_column(String(8), primary_key=True)
+    district: Mapped[str] = mapped_column(String(4), index=True)
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)

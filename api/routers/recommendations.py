@@ -42,6 +42,14 @@ def list_recommendations(
 ) -> ListPage[RecommendationOut]:
     """Recommendations, newest first, e.g. ``?request_id=R001&status=open``."""
     page = repos.recommendations.page(request_id=request_id, status=status, limit=limit, offset=offset)
+    record(
+        repos,
+        user,
+        "recommendation.list",
+        "recommendation",
+        None,
+        detail={"recommendations": [r.id for r in page.items]},
+    )
     return ListPage[RecommendationOut](items=[_out(r) for r in page.items], total=page.total)
 
 

@@ -9,13 +9,12 @@ from fastapi import APIRouter, Query, Response
 from api import ranking
 from api.audit import record
 from api.deps import CASEWORK, IdPath, Limit, Offset, Principal, ReposDep, ServicesDep, allow
-from api.errors import body_error, error_responses
+from api.errors import ApiError, body_error, error_responses
 from api.schemas import ListPage, RankOut, WhyNotOut
 from constraints.registry import RULES_BY_ID
 from domain.snapshot import Request
 from domain.vocab import PlacementKind, RequestStatus, Urgency
-from store.repositories import Repositories
-from store.repositories.recommendations import WITHDRAWN
+from store.repositories import OPEN_STATUSES, Repositories
 
 router = APIRouter(prefix="/requests", tags=["requests"], responses=error_responses(401, 403, 422))
 Casework = Annotated[Principal, allow(*CASEWORK)]
@@ -24,6 +23,8 @@ Casework = Annotated[Principal, allow(*CASEWORK)]
 def _check(repos: Repositories, request: Request) -> None:
     """What the snapshot loader checks across records, for one request: known children, known rules,
     and no child already waiting in another open request."""
+    if request.status == "placed":
+        raise body_error("status", "a request becomes placed only by accepting a recommendation")
     missing = [c for c in request.children if c not in repos.children.existing(list(request.children))]
     if missing:
         raise body_error("children", f"no child {', '.join(missing)} on record")
@@ -74,21 +75,26 @@ def replace_request(user: Casework, repos: ReposDep, request_id: IdPath, request
     """Replace a request (its id stays)."""
     if request.id != request_id:
         raise body_error("id", f"the body's id {request.id} is not the path's {request_id}")
-    repos.requests.get(request_id)
+    current = repos.requests.get(request_id)
+    if current.status == "placed":
+        raise ApiError(
+            409, ["path", "request_id"], f"request {request_id} is placed; it can no longer change", "conflict"
+        )
     _check(repos, request)
     updated = repos.requests.put(request)
     record(repos, user, "request.update", "request", request_id, detail={"children": list(request.children)})
     return updated
 
 
-@router.delete("/{request_id}", status_code=204, responses=error_responses(404))
+@router.delete("/{request_id}", status_code=204, responses=error_responses(404, 409))
 def withdraw_request(user: Casework, repos: ReposDep, request_id: IdPath) -> Response:
-    """Withdraw a request: it stays on record as ``withdrawn``, with its open recommendations."""
-    repos.requests.get(request_id)
+    """Withdraw a waiting request: it stays on record as ``withdrawn``; its open recommendations are withdrawn."""
+    current = repos.requests.get(request_id)
+    if current.status not in OPEN_STATUSES:
+        raise ApiError(409, ["path", "request_id"], f"request {request_id} is {current.status}", "conflict")
     repos.requests.set_status(request_id, "withdrawn")
-    for recommendation in repos.recommendations.page(request_id=request_id, status="open", limit=500).items:
-        repos.recommendations.close(recommendation.id, WITHDRAWN, f"request {request_id} was withdrawn")
-    record(repos, user, "request.withdraw", "request", request_id)
+    withdrawn = repos.recommendations.withdraw_open_for_request(request_id, f"request {request_id} was withdrawn")
+    record(repos, user, "request.withdraw", "request", request_id, detail={"recommendations_withdrawn": withdrawn})
     return Response(status_code=204)
 
 

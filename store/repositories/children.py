@@ -42,7 +42,12 @@ class ChildRepository(Repository):
             raise Conflict(f"child {child.id} already exists", field="id")
         return self.put(child)
 
-    def put(self, child: Child) -> Child:
+    def preload(self, child_ids: list[str]) -> None:
+        """Load these children into the session at once, so that ``put`` finds them without a query each."""
+        for start in range(0, len(child_ids), 500):
+            self.session.scalars(select(ChildRow).where(ChildRow.id.in_(child_ids[start : start + 500]))).all()
+
+    def put(self, child: Child, *, flush: bool = True) -> Child:
         """Create or replace a child's record."""
         row = self.session.get(ChildRow, child.id)
         if row is None:
@@ -50,7 +55,8 @@ class ChildRepository(Repository):
             self.session.add(row)
         set_child(row, child)
         mark_snapshot_changed(self.session)
-        self.session.flush()
+        if flush:
+            self.session.flush()
         return child_to_domain(row)
 
     def delete(self, child_id: str) -> None:

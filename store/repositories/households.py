@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from sqlalchemy import Select, exists, select
 from sqlalchemy.orm import selectinload
@@ -21,6 +21,9 @@ from store.db import mark_snapshot_changed
 from store.errors import Conflict, NotFound
 from store.models import CurrentChildRow, HoldRow, HouseholdRow, RecommendationPlacementRow, utcnow
 from store.repositories.base import Page, Repository
+
+#: Ids per ``IN (...)`` list when loading many records at once.
+_CHUNK = 500
 
 
 def household_query() -> Select[HouseholdRow]:
@@ -77,6 +80,22 @@ class HouseholdRepository(Repository):
     def put(self, household: Household, actor: str, *, record_only: bool = False) -> Household:
         """Create or replace a household. ``record_only`` keeps its hold and current children as they are."""
         row = self.session.scalar(household_query().where(HouseholdRow.id == household.id))
+        row = self._write(row, household, actor, record_only=record_only)
+        self.session.flush()
+        return household_to_domain(row)
+
+    def put_many(self, households: Sequence[Household], actor: str) -> None:
+        """Create or replace many households (a snapshot import), loading the existing ones in a few queries."""
+        existing: dict[str, HouseholdRow] = {}
+        ids = [h.id for h in households]
+        for start in range(0, len(ids), _CHUNK):
+            query = household_query().where(HouseholdRow.id.in_(ids[start : start + _CHUNK]))
+            existing.update((row.id, row) for row in self.session.scalars(query))
+        for household in households:
+            self._write(existing.get(household.id), household, actor, record_only=False)
+        self.session.flush()
+
+    def _write(self, row: HouseholdRow | None, household: Household, actor: str, *, record_only: bool) -> HouseholdRow:
         if row is None:
             row = HouseholdRow(id=household.id)
             self.session.add(row)
@@ -89,8 +108,7 @@ class HouseholdRepository(Repository):
             self._set_hold(row, household, actor)
             set_current_children(row, list(household.current_children))
         mark_snapshot_changed(self.session)
-        self.session.flush()
-        return household_to_domain(row)
+        return row
 
     def _set_hold(self, row: HouseholdRow, household: Household, actor: str) -> None:
         """Make the hold in force match the snapshot's, releasing a different one."""

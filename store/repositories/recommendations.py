@@ -148,6 +148,16 @@ class RecommendationRepository(Repository):
         )
         return list(self.session.scalars(query))
 
+    def withdraw_open_for_request(self, request_id: str, note: str) -> int:
+        """Withdraw every open recommendation of a request (it was withdrawn or closed); returns how many."""
+        result = self.session.execute(
+            update(RecommendationRow)
+            .where(RecommendationRow.request_id == request_id, RecommendationRow.status == OPEN)
+            .values(status=WITHDRAWN, status_note=note, closed_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
     def add_decision(
         self,
         *,

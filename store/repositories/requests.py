@@ -70,18 +70,24 @@ class RequestRepository(Repository):
             raise Conflict(f"request {request.id} already exists", field="id")
         return self.put(request)
 
-    def put(self, request: Request) -> Request:
+    def preload(self, request_ids: list[str]) -> None:
+        """Load these requests (with their children) at once, so that ``put`` finds them without a query each."""
+        for start in range(0, len(request_ids), 500):
+            chunk = request_ids[start : start + 500]
+            query = select(RequestRow).options(selectinload(RequestRow.children)).where(RequestRow.id.in_(chunk))
+            self.session.scalars(query).all()
+
+    def put(self, request: Request, *, flush: bool = True) -> Request:
         """Create or replace a request (its children must be on record)."""
-        row = self.session.scalar(
-            select(RequestRow).options(selectinload(RequestRow.children)).where(RequestRow.id == request.id)
-        )
+        row = self.session.get(RequestRow, request.id, options=[selectinload(RequestRow.children)])
         if row is None:
             row = RequestRow(id=request.id)
             row.children = []
             self.session.add(row)
         set_request(row, request)
         mark_snapshot_changed(self.session)
-        self.session.flush()
+        if flush:
+            self.session.flush()
         return request_to_domain(row)
 
     def set_status(self, request_id: str, status: str) -> None:

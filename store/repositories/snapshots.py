@@ -73,15 +73,15 @@ class SnapshotRepository(Repository):
         if problems:
             raise InputError(problems)
         self.set_policy(snapshot.policy)
-        households = HouseholdRepository(self.session)
-        for household in snapshot.households:
-            households.put(household, actor)
+        HouseholdRepository(self.session).put_many(snapshot.households, actor)
         children = ChildRepository(self.session)
+        children.preload([c.id for c in snapshot.children])
         for child in snapshot.children:
-            children.put(child)
+            children.put(child, flush=False)
         requests = RequestRepository(self.session)
+        requests.preload([r.id for r in snapshot.requests])
         for request in snapshot.requests:
-            requests.put(request)
+            requests.put(request, flush=False)
         self.session.flush()
         merged = self.load(snapshot.as_of)
         problems = check_references(merged, source)

@@ -30,7 +30,7 @@ PASSWORD = "correct horse battery"
 TODAY = dt.date(2026, 11, 23)
 
 
-def test_settings(url: str) -> Settings:
+def settings_for(url: str) -> Settings:
     return Settings(
         database_url=url,
         jwt_secret="test-secret-test-secret-test-secret",
@@ -59,7 +59,7 @@ def database(api_url: str) -> Iterator[Database]:
 
 @pytest.fixture
 def app(api_url: str, database: Database) -> FastAPI:
-    app = create_app(test_settings(api_url), database)
+    app = create_app(settings_for(api_url), database)
     hashing = PasswordHashing(1, 64)
     with database.transaction() as session:
         repos = Repositories(session)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import io
 import logging
+import sys
 
+from api.logs import NoExceptionText, configure_logging
 from tests import builders
 from tests.api.conftest import Api
 from tests.store.samples import CHILD_NAMES, rich_snapshot
@@ -73,3 +75,18 @@ def test_logs_of_a_full_flow_hold_no_names_dates_of_birth_or_reasons(api: Api) -
     dates_of_birth = [c.date_of_birth.isoformat() for c in rich_snapshot().children]
     for secret in (*CHILD_NAMES, *dates_of_birth, REASON, "round the corner"):
         assert secret not in text, f"{secret!r} leaked into the logs"
+
+
+def test_exception_logs_keep_the_type_but_not_the_message() -> None:
+    try:
+        raise ValueError("value 'Amira' is not valid")
+    except ValueError:
+        record = logging.LogRecord(
+            "uvicorn.error", logging.ERROR, __file__, 1, "Exception in ASGI application", (), None
+        )
+        record.exc_info = sys.exc_info()
+    assert NoExceptionText().filter(record)
+    text = logging.Formatter("%(message)s").format(record)
+    assert text == "Exception in ASGI application [ValueError]"
+    configure_logging()
+    assert any(isinstance(f, NoExceptionText) for f in logging.getLogger("uvicorn.error").filters)

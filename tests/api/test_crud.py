@@ -119,6 +119,11 @@ def test_requests_crud(loaded: Api) -> None:
     assert loaded.put("duty", "/requests/R9", json=builders.request("R9", ["C9"], priority=5)).json()["priority"] == 5
     assert loaded.delete("duty", "/requests/R9").status_code == 204
     assert loaded.get("duty", "/requests/R9").json()["status"] == "withdrawn"
+    assert loaded.delete("duty", "/requests/R9").status_code == 409
+    assert loaded.delete("duty", "/requests/R3").status_code == 409  # placed: its children live there now
+    assert loaded.put("duty", "/requests/R3", json=builders.request("R3", ["C4"])).status_code == 409
+    placed = loaded.post("duty", "/requests", json=builders.request("R8", ["C9"], status="placed"))
+    assert placed.status_code == 422 and _locs(placed) == [["body", "status"]]
     assert loaded.get("duty", "/requests/R404").status_code == 404
 
 

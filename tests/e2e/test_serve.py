@@ -17,6 +17,7 @@ import httpx
 import pytest
 
 from tests import builders
+from tests.store.databases import BACKENDS, new_database
 
 ROOT = Path(__file__).resolve().parents[2]
 STARTUP_SECONDS = 90
@@ -29,21 +30,25 @@ def _free_port() -> int:
         return port
 
 
-@pytest.fixture
-def served(tmp_path: Path) -> Iterator[tuple[str, Path]]:
-    """The service on a free port and a temporary SQLite file; yields its base URL and its stderr file."""
+@pytest.fixture(params=BACKENDS)
+def served(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """The service on a free port and a fresh database: a temporary SQLite file given with ``--database``,
+    or a new PostgreSQL database given as ``DATABASE_URL``. Yields its base URL and its stderr file."""
+    with new_database(request.param, tmp_path) as database:
+        yield from _serve(request.param, database, tmp_path)
+
+
+def _serve(backend: str, database: str, tmp_path: Path) -> Iterator[tuple[str, Path]]:
     port = _free_port()
     log = tmp_path / "serve.err"
     env = {k: v for k, v in os.environ.items() if not k.startswith("PLACEMATCH_") and k != "DATABASE_URL"}
-    database = f"sqlite:///{tmp_path / 'placematch.sqlite'}"
+    command = [sys.executable, "-m", "api.cli", "serve", "--demo", "--port", str(port)]
+    if backend == "sqlite":
+        command += ["--database", database]
+    else:
+        env["DATABASE_URL"] = database
     with log.open("w") as stderr:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "api.cli", "serve", "--demo", "--database", database, "--port", str(port)],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=stderr,
-        )
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=stderr)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + STARTUP_SECONDS

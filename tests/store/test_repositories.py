@@ -4,11 +4,13 @@ paging, holds, revisions and the snapshot cache."""
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 from sqlalchemy.exc import IntegrityError
 
 from domain.errors import InputError
+from domain.load import load_snapshot
 from domain.snapshot import CurrentChild
 from store.cache import SnapshotCache
 from store.db import Database
@@ -196,3 +198,13 @@ def test_place_children_uses_bedrooms_and_never_goes_below_zero(database: Databa
         assert repos.households.get("H1").bedrooms_free == 1
         with pytest.raises(Conflict):
             repos.households.place_children("H1", [CurrentChild(child_id="C2", age=8)], 2, AS_OF)
+
+
+def test_demo_county_round_trip(database: Database) -> None:
+    """The committed demo county goes in and comes out unchanged (every household, child and request)."""
+    county = load_snapshot(Path(__file__).resolve().parents[2] / "fixtures" / "demo-county.json")
+    with database.transaction() as session:
+        counts = Repositories(session).snapshots.import_snapshot(county, actor="admin")
+    assert counts["households"] == len(county.households) > 100
+    with database.transaction() as session:
+        assert Repositories(session).snapshots.load(county.as_of) == county
