@@ -22,7 +22,7 @@ from api.deps import Services, ServicesDep, current_principal
 from api.errors import ApiError
 from api.routers import auth as auth_router
 from api.web import duty, households, planner
-from api.web.render import STATIC, redirect, render
+from api.web.render import STATIC, render
 from api.web.session import (
     CSRF_FIELD,
     LOGIN_COOKIE,
@@ -32,6 +32,7 @@ from api.web.session import (
     LoginRequired,
     PageError,
     PageForbidden,
+    login_url,
     new_login_nonce,
     safe_next,
     same,
@@ -155,8 +156,6 @@ def install_handlers(app: FastAPI) -> None:
         assert isinstance(error, LoginRequired)
         if _wants_json(request):
             return JSONResponse({"detail": "sign in"}, status_code=401)
-        from api.web.session import login_url
-
         return RedirectResponse(login_url(request, error.notice), status_code=303)
 
     async def on_forbidden(request: Request, error: Exception) -> Response:
@@ -239,10 +238,3 @@ def install(app: FastAPI) -> None:
     services: Services = app.state.services
     app.mount(PREFIX, create_web_app(services), name="pages")
     app.router.routes.append(Route("/", _to_pages, methods=["GET"], include_in_schema=False))
-
-    def close_runs() -> None:
-        runs = services.extras.get("simulations")
-        if isinstance(runs, planner.SimulationRuns):
-            runs.close()
-
-    app.router.on_shutdown.append(close_runs)

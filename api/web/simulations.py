@@ -17,7 +17,10 @@ import shutil
 import tempfile
 import threading
 from collections import OrderedDict
-from concurrent.futures import Future, ThreadPoolExecutor
+import queue
+import weakref
+from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -109,8 +112,23 @@ class SimulationRun:
         return {"id": self.id, "status": self.status, "done": self.done, "total": self.total, "error": self.error}
 
 
+Job = tuple[Callable[..., Any], tuple[Any, ...], "Future[Any]"]
+
+
+def _serve(jobs: queue.SimpleQueue[Job]) -> None:
+    """The simulation thread: one job at a time, forever (a daemon: it never holds the process up)."""
+    while True:
+        job, args, future = jobs.get()
+        if not future.set_running_or_notify_cancel():
+            continue
+        try:
+            future.set_result(job(*args))
+        except BaseException as error:  # handed to whoever waits on the future
+            future.set_exception(error)
+
+
 class SimulationRuns:
-    """The runs of this process: a queue of one worker thread, and the last ``KEEP`` runs."""
+    """The runs of this process: a queue served by one worker thread, and the last ``KEEP`` runs."""
 
     def __init__(self, keep: int = KEEP) -> None:
         self._lock = threading.Lock()
@@ -118,7 +136,14 @@ class SimulationRuns:
         self._ids = itertools.count(1)
         self._keep = keep
         self._root = Path(tempfile.mkdtemp(prefix="placematch-simulations-"))
-        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="simulation")
+        weakref.finalize(self, shutil.rmtree, self._root, True)
+        self._jobs: queue.SimpleQueue[Job] = queue.SimpleQueue()
+        threading.Thread(target=_serve, args=(self._jobs,), name="simulation", daemon=True).start()
+
+    def _submit(self, job: Callable[..., Any], *args: Any) -> Future[Any]:
+        future: Future[Any] = Future()
+        self._jobs.put((job, args, future))
+        return future
 
     def submit(self, scenario: Scenario, snapshot: Snapshot, owner: str) -> SimulationRun:
         run_id = next(self._ids)
@@ -130,7 +155,7 @@ class SimulationRuns:
             while len(self._runs) > self._keep:
                 _, old = self._runs.popitem(last=False)
                 shutil.rmtree(old.folder, ignore_errors=True)
-        self._worker.submit(self._work, run, snapshot)
+        self._submit(self._work, run, snapshot)
         log.info("simulation_queued", run=run_id, replications=run.total, owner=owner)
         return run
 
@@ -144,12 +169,7 @@ class SimulationRuns:
 
     def call(self, job: Any, *args: Any) -> Any:
         """Run ``job`` on the simulation thread (after any queued run) and wait for its answer."""
-        future: Future[Any] = self._worker.submit(job, *args)
-        return future.result()
-
-    def close(self) -> None:
-        self._worker.shutdown(wait=False, cancel_futures=True)
-        shutil.rmtree(self._root, ignore_errors=True)
+        return self._submit(job, *args).result()
 
     def _work(self, run: SimulationRun, snapshot: Snapshot) -> None:
         from api.cli_planning import fit_903
