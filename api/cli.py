@@ -16,7 +16,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from api import cli_service
+from api import cli_interop, cli_planning, cli_service
+from api.batch import BatchRunning, DataChanged
 from domain.errors import InputError
 from domain.load import load_snapshot
 from matching.answers import RankAnswer
@@ -115,8 +116,11 @@ def rank(
 ) -> None:
     """Ranked households for one placement request, with reasons, and every excluded household with why."""
     index = load_index(snapshot, database)
+    # From the database, the latest nightly batch's scarcity prices (else the fast estimate), as the service ranks.
+    scarcity = cli_service.batch_scarcity(database) if snapshot is None else None
+    points, reasons = scarcity.for_request(request) if scarcity is not None else (None, None)
     try:
-        answer = rank_request(index, request, top=top)
+        answer = rank_request(index, request, top=top, scarcity=points, scarcity_reasons=reasons)
     except InputError as error:
         fail(error)
     if as_json:
@@ -201,8 +205,11 @@ def batch(
     as_json: JsonOption = False,
     database: DatabaseOption = None,
 ) -> None:
-    """One optimisation over every waiting child. It proposes matches; it never places a child."""
-    index = load_index(snapshot, database)
+    """One optimisation over every waiting child. It proposes matches; it never places a child.
+
+    Without --snapshot it runs on the database and stores the run and its proposals (see api.batch).
+    """
+    index = load_index(snapshot, database) if snapshot is not None else None
     with Progress(
         TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), console=err, transient=True
     ) as progress:
@@ -211,9 +218,16 @@ def batch(
         def report(stage: str, done: float) -> None:
             progress.update(task, description=stage, completed=done)
 
-        answer = solve_batch(index, BatchSettings(time_limit_s=time_limit), progress=report)
-    if snapshot is None and not dry_run:
-        cli_service.store_batch(database, index, answer)
+        if index is not None:
+            answer = solve_batch(index, BatchSettings(time_limit_s=time_limit), progress=report)
+        else:
+            try:
+                index, answer = cli_service.run_batch(database, time_limit, dry_run=dry_run, progress=report)
+            except InputError as error:
+                fail(error)
+            except (BatchRunning, DataChanged) as error:
+                err.print(f"error: {escape(str(error))}")
+                raise typer.Exit(1) from None
     if as_json:
         emit_json(answer.to_json())
     else:
@@ -240,6 +254,8 @@ def fixtures_generate(
 
 
 cli_service.register(app)
+cli_interop.register(app)
+cli_planning.register(app)
 
 
 def main() -> None:

@@ -11,6 +11,7 @@ import importlib.util
 import os
 import secrets
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -20,6 +21,7 @@ from api import batch
 from api.auth import ROLES, PasswordHashing, new_api_key
 from api.deps import Principal
 from api.logs import configure_logging
+from api.ranking import BatchScarcity
 from api.settings import Settings
 from domain.errors import InputError
 from domain.load import load_snapshot
@@ -228,18 +230,70 @@ def users_api_key(
     print(made.key)
 
 
-def store_batch(database: str | None, index: SnapshotIndex, answer: BatchAnswer) -> None:
-    """Keep a CLI batch run's matches as proposals (open recommendations) in the service database."""
+#: Who the CLI's batch runs are recorded as (the nightly job, acting with the manager's right to run it).
+CLI_PRINCIPAL = Principal("cli", "manager", "cli")
+
+
+def run_batch(
+    database: str | None,
+    time_limit_s: float,
+    *,
+    dry_run: bool = False,
+    progress: Callable[[str, float], None] | None = None,
+) -> tuple[SnapshotIndex, BatchAnswer]:
+    """``placematch batch`` without ``--snapshot``: the service's own batch run (``api.batch.execute``).
+
+    The run is claimed, solved on the database's current data (the standing proposals as hints) and
+    stored in one transaction, exactly as ``POST /batch/runs`` does, so it is idempotent in the same way
+    (a second run on the same data changes nothing and records only that it was re-run) and a run
+    stopped or failing halfway leaves no partial writes. ``dry_run`` solves the same way and stores
+    nothing, not even the run. Raises ``InputError`` when the database is not migrated, ``BatchRunning``
+    when another run is going and ``DataChanged`` when the data moved during the solve.
+
+    Nightly, from cron (see the README and ``api.batch``)::
+
+        30 2 * * *  cd /srv/placematch && DATABASE_URL=postgresql+psycopg://placematch@db/placematch \\
+                    .venv/bin/placematch batch --time-limit 120 >> /var/log/placematch/batch.log 2>&1
+    """
     settings = _settings(database)
     configure_logging(json=settings.log_json, level=settings.log_level)  # to stderr: stdout is the JSON answer
     db = Database(settings.database_url)
     try:
-        with db.transaction() as session:
-            repos = Repositories(session)
-            body = batch.store_proposals(repos, answer, repos.snapshots.revision(), Principal("cli", "manager", "cli"))
+        if migrate.current(db.engine) != migrate.head():
+            raise InputError.one(
+                _shown(settings.database_url), "", "", "the database is not set up: run `placematch db upgrade`"
+            )
+        parameters = batch.BatchParameters(time_limit_s=time_limit_s)
+        as_of = settings.current_date()
+        if dry_run:
+            result = batch.dry_run(db, parameters, as_of, progress)
+        else:
+            run_id = batch.claim(db, parameters, CLI_PRINCIPAL)
+            result = batch.execute(db, run_id, parameters, CLI_PRINCIPAL, as_of, progress)
     finally:
         db.dispose()
-    _say(f"stored {len(answer.matches)} proposals as match run {body['match_run_id']}")
+    if result.run_id is not None:
+        counts = result.body["proposals"]
+        repeated = result.body["repeats_run_id"]
+        _say(
+            f"stored {len(result.answer.matches)} proposals as match run {result.run_id} "
+            f"({counts['added']} added, {counts['kept']} kept, {counts['withdrawn']} withdrawn"
+            + (f"; same data and parameters as run {repeated}: nothing changed)" if repeated else ")")
+        )
+    return result.index, result.answer
+
+
+def batch_scarcity(database: str | None) -> BatchScarcity | None:
+    """The scarcity prices of the database's latest successful batch run, for ``placematch rank`` (None: none)."""
+    settings = _settings(database)
+    db = Database(settings.database_url)
+    try:
+        with db.read_transaction() as session:
+            repos = Repositories(session)
+            run_id = repos.batch_runs.latest_scarcity_run_id()
+            return None if run_id is None else BatchScarcity.from_stored(run_id, repos.batch_runs.scarcity(run_id))
+    finally:
+        db.dispose()
 
 
 def register(app: typer.Typer) -> None:

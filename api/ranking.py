@@ -1,8 +1,13 @@
 """Rank a request from the database: snapshot (cached per revision), matching, then store the options.
 
 The matching itself is pure (``matching.rank``); this module wires it to the store: it builds the
-snapshot index once per revision, keeps recent answers per revision (a rank is a pure function of the
-snapshot), and records every call as a match run whose options become recommendations.
+snapshot index once per revision, keeps recent answers per revision and scarcity (a rank is a pure
+function of the snapshot and the scarcity prices), and records every call as a match run whose options
+become recommendations.
+
+Scarcity comes from the latest successful nightly batch run (``batch_scarcity``: the LP's duals and
+lone homes, e.g. "the only home that can take request R007 (4 siblings together)"); before any batch
+has run, from the fast estimate over the waiting list (``matching.scarcity``).
 """
 
 from __future__ import annotations
@@ -12,8 +17,10 @@ import json
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, TypeAlias
 
 import structlog
 from sqlalchemy.orm import Session
@@ -68,14 +75,87 @@ class Ranked:
         return (_dumps(head)[:-1] + ',"excluded":' + self.excluded_json + "}").encode()
 
 
+#: The batch's wording for a household that is the only possible home of some requests (``matching.batch``).
+ONLY_HOME = "the only home that can take request "
+
+
+@dataclass(frozen=True)
+class BatchScarcity:
+    """The scarcity prices a batch run stored: points and reason per household id.
+
+    ``own`` maps a request to the households that are the only home of that request alone: ranking that
+    request leaves them unpriced, since its own need is no opportunity cost (the fast estimate leaves a
+    request's own share out the same way).
+    """
+
+    run_id: int
+    points: dict[str, int]
+    reasons: dict[str, str]
+    own: dict[str, frozenset[str]] = field(default_factory=dict)
+
+    @classmethod
+    def from_stored(cls, run_id: int, stored: Mapping[str, tuple[int, str]]) -> BatchScarcity:
+        own: dict[str, set[str]] = {}
+        for household_id, (_, reason) in stored.items():
+            if reason.startswith(ONLY_HOME):
+                requests = [part.split(" (", 1)[0] for part in reason[len(ONLY_HOME) :].split(", ")]
+                if len(requests) == 1:
+                    own.setdefault(requests[0], set()).add(household_id)
+        return cls(
+            run_id,
+            {h: points for h, (points, _) in stored.items()},
+            {h: reason for h, (_, reason) in stored.items()},
+            {r: frozenset(hs) for r, hs in own.items()},
+        )
+
+    def for_request(self, request_id: str) -> tuple[dict[str, int], dict[str, str]]:
+        """Points and reasons to rank ``request_id`` with."""
+        mine = self.own.get(request_id)
+        if not mine:
+            return self.points, self.reasons
+        return (
+            {h: p for h, p in self.points.items() if h not in mine},
+            {h: r for h, r in self.reasons.items() if h not in mine},
+        )
+
+
+#: A kept rank answer's key: revision, date, request, top, and the batch run whose scarcity it used (-1: none).
+RankKey: TypeAlias = tuple[int, dt.date, str, int, int]
+
+
 class MatchingCache:
-    """Per process: the index and scarcity estimate of the current revision, and recent rank answers."""
+    """Per process: the index and scarcity estimate of the current revision, the latest batch scarcity,
+    and recent rank answers."""
 
     def __init__(self, answers: int = 256) -> None:
         self._lock = threading.Lock()
         self._prepared: Prepared | None = None
-        self._answers: OrderedDict[tuple[int, dt.date, str, int], Ranked] = OrderedDict()
+        self._scarcity: BatchScarcity | None = None
+        self._answers: OrderedDict[RankKey, Ranked] = OrderedDict()
         self._size = answers
+
+    def batch_scarcity(self, repos: Repositories) -> BatchScarcity | None:
+        """The scarcity of the latest successful batch run (None before any), read once per run.
+
+        The run id is looked up on every call, so a run stored by another process (``serve --workers``,
+        the nightly CLI) is picked up at once.
+        """
+        run_id = repos.batch_runs.latest_scarcity_run_id()
+        if run_id is None:
+            return None
+        kept = self._scarcity
+        if kept is not None and kept.run_id == run_id:
+            return kept
+        loaded = BatchScarcity.from_stored(run_id, repos.batch_runs.scarcity(run_id))
+        with self._lock:
+            if self._scarcity is None or self._scarcity.run_id <= run_id:
+                self._scarcity = loaded
+        return loaded
+
+    def forget_answers(self) -> None:
+        """Drop every kept answer (a batch run stored new scarcity prices)."""
+        with self._lock:
+            self._answers.clear()
 
     def prepared(self, session: Session, snapshots: SnapshotCache, as_of: dt.date) -> Prepared:
         current = snapshots.current(session, as_of)
@@ -90,7 +170,7 @@ class MatchingCache:
                 self._prepared = ready
         return ready
 
-    def answer(self, key: tuple[int, dt.date, str, int]) -> Ranked | None:
+    def answer(self, key: RankKey) -> Ranked | None:
         """A kept answer (shared: callers build a new one with ``with_options``, never mutate it)."""
         if key[0] < 0 or self._size == 0:
             return None
@@ -100,12 +180,13 @@ class MatchingCache:
                 self._answers.move_to_end(key)
         return found
 
-    def keep(self, key: tuple[int, dt.date, str, int], ranked: Ranked) -> None:
+    def keep(self, key: RankKey, ranked: Ranked) -> None:
         if key[0] < 0 or self._size == 0:
             return
         with self._lock:
-            if self._answers and next(reversed(self._answers))[0] < key[0]:
-                self._answers.clear()  # a newer revision: older answers can never be asked for again
+            newest = next(reversed(self._answers)) if self._answers else None
+            if newest is not None and (newest[0], newest[4]) < (key[0], key[4]):
+                self._answers.clear()  # a newer revision or scarcity: older answers can never be asked for again
             self._answers[key] = ranked
             while len(self._answers) > self._size:
                 self._answers.popitem(last=False)
@@ -129,10 +210,16 @@ def rank(services: Services, repos: Repositories, principal: Principal, request_
         raise NotFound("request", request_id)
     if request.status not in OPEN_STATUSES:
         raise ApiError(409, ["path", "request_id"], f"request {request_id} is {request.status}", "conflict")
-    key = (prepared.revision, services.today(), request_id, top)
+    scarcity = cache.batch_scarcity(repos)
+    key = (prepared.revision, services.today(), request_id, top, scarcity.run_id if scarcity is not None else -1)
     ranked = cache.answer(key)
     if ranked is None:
-        ranked = Ranked(rank_request(prepared.index, request_id, top=top, estimate=prepared.estimate).to_json())
+        if scarcity is None:
+            answer = rank_request(prepared.index, request_id, top=top, estimate=prepared.estimate)
+        else:
+            points, reasons = scarcity.for_request(request_id)
+            answer = rank_request(prepared.index, request_id, top=top, scarcity=points, scarcity_reasons=reasons)
+        ranked = Ranked(answer.to_json())
         cache.keep(key, ranked)
     options: list[dict[str, Any]] = ranked.answer["options"]
     duration_ms = round((time.perf_counter() - started) * 1000)

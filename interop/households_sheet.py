@@ -17,7 +17,6 @@ import csv
 import datetime as dt
 import io
 import re
-import zipfile
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -136,8 +135,9 @@ def _rows_from_xlsx(data: bytes, source: str) -> Iterator[tuple[int, list[str]]]
 
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as error:
+    except Exception as error:  # a damaged or foreign zip fails in many ways; each means "not a workbook"
         raise InputError.one(source, "", "", f"not a readable XLSX workbook ({type(error).__name__})") from None
+    number = 0
     try:
         names = {name.strip().lower(): name for name in workbook.sheetnames}
         sheet = workbook[names["households"]] if "households" in names else workbook.worksheets[0]
@@ -145,6 +145,12 @@ def _rows_from_xlsx(data: bytes, source: str) -> Iterator[tuple[int, list[str]]]
             sheet.reset_dimensions()  # exporters often write a wrong dimension; read every row there is
         for number, row in enumerate(sheet.iter_rows(min_row=1, values_only=True), start=1):
             yield number, [_cell_text(v) for v in row]
+    except InputError:
+        raise
+    except Exception as error:
+        raise InputError.one(
+            source, f"row {number + 1}", "", f"cannot read the workbook ({type(error).__name__})"
+        ) from None
     finally:
         workbook.close()
 
@@ -325,7 +331,7 @@ def _read_row(row: SheetRow, source: str) -> list[Problem]:
     if has_lat != has_lon:
         missing = "lon" if has_lat else "lat"
         problems.append(Problem(source, row.label, missing, "empty; lat and lon go together"))
-    if not row.cells.get("postcode") and not (has_lat and has_lon):
+    if not row.cells.get("postcode") and not (has_lat or has_lon):
         problems.append(Problem(source, row.label, "postcode", "empty; give the address postcode, or lat and lon"))
     return problems
 

@@ -115,6 +115,7 @@ class RunResult:
     attrition_rates: list[float]
     seconds: float
     batch_seconds: float = 0.0
+    cpu_seconds: float = 0.0
     batch_timings: dict[str, float] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -134,6 +135,7 @@ class RunResult:
             attrition_rates=[r.attrition_rate for r in results],
             seconds=float(sum(r.seconds for r in results)),
             batch_seconds=float(sum(r.batch_seconds for r in results)),
+            cpu_seconds=float(sum(r.cpu_seconds for r in results)),
             batch_timings=_sum_timings(results),
         )
 
@@ -151,6 +153,7 @@ class RunResult:
             attrition_rates=[self.attrition_rates[i] for i in rows],
             seconds=self.seconds,
             batch_seconds=self.batch_seconds,
+            cpu_seconds=self.cpu_seconds,
         )
 
     def series(self, name: str) -> NDArray[np.float64]:

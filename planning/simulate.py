@@ -425,6 +425,7 @@ class ReplicationResult:
     attrition_rate: float
     seconds: float
     batch_seconds: float
+    cpu_seconds: float = 0.0  # CPU time of the replication (unlike wall time, not inflated by a busy machine)
     batch_timings: dict[str, float] = field(default_factory=dict)  # solve_batch's own phases, summed
 
 
@@ -1152,6 +1153,7 @@ class Replication:
 
     def run(self) -> ReplicationResult:
         started = time.perf_counter()
+        cpu = time.process_time()
         inp = self.inp
         metrics = np.zeros((inp.steps, len(METRICS)))
         shortfall = np.zeros((inp.steps, len(AGE_BAND_LABELS), len(SHORTFALL_TYPES)))
@@ -1179,6 +1181,7 @@ class Replication:
             attrition_rate=self.attrition,
             seconds=time.perf_counter() - started,
             batch_seconds=self.batch_seconds,
+            cpu_seconds=time.process_time() - cpu,
             batch_timings=dict(self.batch_timings),
         )
 

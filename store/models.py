@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     CheckConstraint,
     Date,
@@ -302,7 +303,15 @@ class RequestChildRow(Base):
 
 
 class MatchRunRow(Base):
-    """One run of the matching: a rank for one request (or, later, a nightly batch)."""
+    """One run of the matching: a rank for one request, or a nightly batch over every waiting request.
+
+    The columns after ``created_at`` describe batch runs only (NULL for ranks): what the solver saw (the
+    sha256 of the canonical snapshot JSON) and was asked (``parameters``), how it went (``status``:
+    ``running``, then ``optimal``, ``feasible`` or ``failed``; figures, timings, progress) and what it
+    changed (proposals added, kept and withdrawn; ``scarcity_run_id``: the run whose stored scarcity
+    stands after it, this one or an earlier one whose scarcity it repeated; ``repeats_run_id``: the
+    earlier run on the same data and parameters whose result this one left standing unchanged).
+    """
 
     __tablename__ = "match_runs"
 
@@ -314,6 +323,48 @@ class MatchRunRow(Base):
     duration_ms: Mapped[int] = mapped_column(Integer, default=0)
     created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    snapshot_hash: Mapped[str | None] = mapped_column(String(64))
+    parameters: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    objective: Mapped[int | None] = mapped_column(BigInteger)
+    bound: Mapped[int | None] = mapped_column(BigInteger)
+    gap: Mapped[float | None] = mapped_column(Float)
+    children_placed: Mapped[int | None] = mapped_column(Integer)
+    children_waiting: Mapped[int | None] = mapped_column(Integer)
+    levels: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    timings: Mapped[dict[str, float] | None] = mapped_column(JSON)
+    started_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    stage: Mapped[str | None] = mapped_column(String(64))
+    progress: Mapped[float | None] = mapped_column(Float)
+    error: Mapped[str | None] = mapped_column(Text)
+    proposals_added: Mapped[int | None] = mapped_column(Integer)
+    proposals_kept: Mapped[int | None] = mapped_column(Integer)
+    proposals_withdrawn: Mapped[int | None] = mapped_column(Integer)
+    scarcity_run_id: Mapped[int | None] = mapped_column(Integer)
+    repeats_run_id: Mapped[int | None] = mapped_column(Integer)
+
+    __table_args__ = (
+        Index("ix_match_runs_kind_status", "kind", "status"),
+        # At most one batch runs at a time, across every process sharing the database.
+        Index(
+            "uq_match_runs_one_running_per_kind",
+            "kind",
+            unique=True,
+            sqlite_where=text("status = 'running'"),
+            postgresql_where=text("status = 'running'"),
+        ),
+    )
+
+
+class BatchScarcityRow(Base):
+    """What a batch run priced one household at for ranking: scarcity points and the sentence behind them."""
+
+    __tablename__ = "batch_scarcity"
+
+    match_run_id: Mapped[int] = mapped_column(ForeignKey("match_runs.id", ondelete="CASCADE"), primary_key=True)
+    household_id: Mapped[str] = _id(primary_key=True)
+    points: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(Text)
 
 
 class RecommendationRow(Base):

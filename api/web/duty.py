@@ -29,7 +29,8 @@ from api.web.session import PREFIX, CaseworkPage, ManagerPage, PageError
 from constraints.registry import RULES_BY_ID
 from domain.ages import age_on
 from domain.geo import haversine_km
-from domain.snapshot import Child, Request as PlacementRequest
+from domain.snapshot import Child
+from domain.snapshot import Request as PlacementRequest
 from matching.index import SnapshotIndex
 from scoring.registry import CRITERIA
 from store.errors import NotFound
@@ -43,7 +44,10 @@ URGENCY_ORDER = {"today": 0, "within_5_days": 1, "planned": 2}
 #: How many options a duty worker may ask for on the page.
 TOP_CHOICES = (5, 10, 20)
 DEFAULT_TOP = 5
-CRITERION_TITLES = {c.id: c.title for c in CRITERIA} | {"siblings_together": "Siblings kept together"}
+CRITERION_TITLES = {c.id: c.title for c in CRITERIA} | {
+    "siblings_together": "Siblings kept together",
+    "relaxation": "Rule set aside",
+}
 RecommendationId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
@@ -78,6 +82,12 @@ def batch_proposals(repos: Repositories) -> dict[str, list[RecommendationRow]]:
     return proposals
 
 
+def latest_batch_run(user: Principal, repos: Repositories) -> batch_router.BatchRunOut | None:
+    """The newest batch run, whatever its status (read through ``GET /batch/runs``)."""
+    runs = batch_router.list_batch_runs(user, repos, 1, 0, None)
+    return runs.items[0] if runs.items else None
+
+
 def option_view(option: dict[str, Any], index: SnapshotIndex) -> dict[str, Any]:
     """An option as the page shows it: per household the children placed, their distances, the cost."""
     by_household: dict[str, list[str]] = {}
@@ -91,7 +101,9 @@ def option_view(option: dict[str, Any], index: SnapshotIndex) -> dict[str, Any]:
             child = index.children.get(child_id)
             km = None
             if child is not None and child.location is not None:
-                km = haversine_km(child.location.lat, child.location.lon, household.location.lat, household.location.lon)
+                km = haversine_km(
+                    child.location.lat, child.location.lon, household.location.lat, household.location.lon
+                )
             distances.append({"child_id": child_id, "km": km})
         homes.append(
             {
@@ -164,7 +176,7 @@ def request_page(
         "days_waiting": days_waiting(placement_request, today),
         "is_open": placement_request.status in OPEN_STATUSES,
         "proposals": proposals,
-        "any_batch_proposals": bool(standing),
+        "last_run": latest_batch_run(user, repos),
         "decision": decision,
         "top": top,
         "top_choices": TOP_CHOICES,
@@ -185,23 +197,27 @@ def waiting_list(request: Request, user: CaseworkPage, services: ServicesDep, re
     """Waiting requests, the most urgent first, with days waiting and whether the batch proposed a home."""
     today = services.today()
     proposals = batch_proposals(repos)
+    waiting = sorted(
+        open_requests(user, repos),
+        key=lambda r: (URGENCY_ORDER.get(r.urgency, 9), r.needed_by, -r.priority, -days_waiting(r, today), r.id),
+    )
     rows = [
-        {"req": r, "days_waiting": days_waiting(r, today), "overdue": r.needed_by < today, "proposed": r.id in proposals}
-        for r in open_requests(user, repos)
+        {
+            "req": r,
+            "days_waiting": days_waiting(r, today),
+            "overdue": r.needed_by < today,
+            "proposed": r.id in proposals,
+        }
+        for r in waiting
     ]
-    rows.sort(
-        key=lambda row: (
-            URGENCY_ORDER.get(row["req"].urgency, 9),
-            row["req"].needed_by,
-            -row["req"].priority,
-            -row["days_waiting"],
-            row["req"].id,
-        )
-    )
-    counts = Counter(row["req"].urgency for row in rows)
-    return render(
-        request, "requests.html", {"rows": rows, "counts": counts, "proposals": sum(len(p) for p in proposals.values())}
-    )
+    counts = Counter(r.urgency for r in waiting)
+    context = {
+        "rows": rows,
+        "counts": counts,
+        "proposals": sum(len(p) for p in proposals.values()),
+        "last_run": latest_batch_run(user, repos),
+    }
+    return render(request, "requests.html", context)
 
 
 @router.get("/requests/{request_id}")
@@ -224,7 +240,9 @@ def rank(
     try:
         ranked = ranking.rank(services, repos, user, request_id, min(top, services.settings.rank_top_max))
     except ApiError as error:
-        raise PageError(error.status, "Cannot rank this request", error.msg, f"{PREFIX}/requests/{request_id}") from None
+        raise PageError(
+            error.status, "Cannot rank this request", error.msg, f"{PREFIX}/requests/{request_id}"
+        ) from None
     return request_page(request, user, services, repos, request_id, ranked.answer, top)
 
 
@@ -275,13 +293,27 @@ def decide(
     verb = "accepted" if outcome == "accept" else "declined"
     if not reason.strip():
         raise PageError(
-            422, f"Not {verb}: a reason is required", "Say why, in the reason box: it is kept in the audit trail.", back
+            422,
+            f"Not {verb}: a reason is required",
+            "Say why, in the reason box: it is kept in the audit trail.",
+            back,
+            f"Back to request {request_id}",
         )
     endpoint = recommendations_router.accept if outcome == "accept" else recommendations_router.decline
     try:
         decided = endpoint(user, services, repos, recommendation_id, DecisionIn(reason=reason))
     except ApiError as error:
-        raise PageError(error.status, f"Not {verb}", error.msg, back) from None
+        if error.status == 409:
+            title = f"Not {verb}: this option no longer holds"
+            message = (
+                f"Nothing was changed: {error.msg}. Another decision got there first; "
+                "rank the request again to see the options that hold now."
+            )
+        elif error.status == 403:
+            title, message = f"Not {verb}: {error.msg.split(': ', 1)[-1]}", f"Nothing was changed: {error.msg}."
+        else:
+            title, message = f"Not {verb}", error.msg
+        raise PageError(error.status, title, message, back, f"Back to request {request_id}") from None
     if outcome == "accept":
         homes = ", ".join(sorted({p.household_id for p in decided.placements}))
         withdrawn = len(decided.withdrawn)
@@ -297,11 +329,14 @@ def decide(
 def run_batch(
     user: ManagerPage,
     services: ServicesDep,
-    repos: ReposDep,
     time_limit_s: Annotated[float, Form(ge=0.5, le=300)] = 10.0,
 ) -> Response:
-    """Run the nightly batch now (managers): its matches become proposals; nobody is placed."""
-    answer = batch_router.run_batch(user, services, repos, batch_router.BatchIn(time_limit_s=time_limit_s))
+    """Run the nightly batch now (managers), as ``POST /batch`` does: its matches become proposals;
+    nobody is placed. No session is held here: the run keeps its own transactions."""
+    try:
+        answer = batch_router.run_batch(user, services, batch_router.BatchIn(time_limit_s=time_limit_s))
+    except ApiError as error:
+        raise PageError(error.status, "The batch did not run", error.msg, f"{PREFIX}/requests") from None
     matches, unplaced = len(answer["matches"]), len(answer["unplaced"])
     notice = (
         f"The batch ({answer['status']}) proposed homes for {matches} request{'s' if matches != 1 else ''}; "

@@ -143,10 +143,13 @@ def _wants_json(request: Request) -> bool:
     return "application/json" in request.headers.get("accept", "") or request.url.path.endswith("/progress")
 
 
-def _error_page(request: Request, status: int, title: str, message: str, back: str | None = None) -> Response:
+def _error_page(
+    request: Request, status: int, title: str, message: str, back: str | None = None, back_label: str | None = None
+) -> Response:
     if _wants_json(request):
         return JSONResponse({"detail": message}, status_code=status)
-    return render(request, "error.html", {"title": title, "message": message, "back": back}, status)
+    context = {"title": title, "message": message, "back": back, "back_label": back_label}
+    return render(request, "error.html", context, status)
 
 
 def install_handlers(app: FastAPI) -> None:
@@ -168,7 +171,7 @@ def install_handlers(app: FastAPI) -> None:
 
     async def on_page_error(request: Request, error: Exception) -> Response:
         assert isinstance(error, PageError)
-        return _error_page(request, error.status, error.title, error.message, error.back)
+        return _error_page(request, error.status, error.title, error.message, error.back, error.back_label)
 
     async def on_api_error(request: Request, error: Exception) -> Response:
         assert isinstance(error, ApiError)

@@ -286,4 +286,3 @@ def compare_chart(user: PlanningPage, services: ServicesDep, a: RunId, b: RunId)
     if not path.is_file():
         raise PageError(404, "No chart yet", "Open the comparison page first.", f"{PREFIX}/planning")
     return FileResponse(path, media_type="image/png", headers={"Cache-Control": "no-store"})
-

@@ -60,20 +60,32 @@ def signed(value: object) -> str:
     return f"+{number}" if number > 0 else str(number).replace("-", "−")
 
 
+def _minus(text: str) -> str:
+    return text.replace("-", "−")
+
+
 def stat(value: dict[str, Any] | None, scale: float = 1.0, digits: int = 0, pct: bool = False) -> str:
-    """A Monte Carlo figure as "mean (10%-90%)"."""
+    """A Monte Carlo figure as "mean (10% to 90%)", with a true minus sign."""
     if not value or value.get("mean") is None:
         return "–"
     mean, low, high = (float(value[k]) / scale for k in ("mean", "p10", "p90"))
     if pct:
-        return f"{mean:.0%} ({low:.0%}–{high:.0%})"
-    return f"{mean:,.{digits}f} ({low:,.{digits}f}–{high:,.{digits}f})"
+        return _minus(f"{mean:.0%} ({low:.0%} to {high:.0%})")
+    return _minus(f"{mean:,.{digits}f} ({low:,.{digits}f} to {high:,.{digits}f})")
+
+
+def num(value: object) -> str:
+    """A form value as typed: 14.0 -> 14, 0.13 -> 0.13."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return "" if value is None else str(value)
 
 
 templates.env.filters["words"] = words
 templates.env.filters["gbp"] = gbp
 templates.env.filters["signed"] = signed
 templates.env.filters["stat"] = stat
+templates.env.filters["num"] = num
 
 
 def nav_for(principal: Principal | None) -> list[tuple[str, str]]:
@@ -82,9 +94,7 @@ def nav_for(principal: Principal | None) -> list[tuple[str, str]]:
     return [(label, url) for label, url, roles in NAV if principal.role in roles]
 
 
-def render(
-    request: Request, template: str, context: dict[str, Any] | None = None, status_code: int = 200
-) -> Response:
+def render(request: Request, template: str, context: dict[str, Any] | None = None, status_code: int = 200) -> Response:
     """A page: the template with the caller, the navigation, the CSRF token and a one-off notice."""
     principal: Principal | None = getattr(request.state, "principal", None)
     notice = request.cookies.get(FLASH_COOKIE)

@@ -52,11 +52,14 @@ class PageForbidden(Exception):
 class PageError(Exception):
     """An error shown as a page: status, a title, what happened and where to go back to."""
 
-    def __init__(self, status: int, title: str, message: str, back: str | None = None) -> None:
+    def __init__(
+        self, status: int, title: str, message: str, back: str | None = None, back_label: str | None = None
+    ) -> None:
         self.status = status
         self.title = title
         self.message = message
         self.back = back
+        self.back_label = back_label
         super().__init__(message)
 
 

@@ -13,12 +13,12 @@ from __future__ import annotations
 import datetime as dt
 import importlib.util
 import itertools
+import queue
 import shutil
 import tempfile
 import threading
-from collections import OrderedDict
-import queue
 import weakref
+from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -92,6 +92,7 @@ class SimulationRun:
     folder: Path
     created: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
     status: str = "queued"  # queued, running, done, failed
+    stage: str = "waiting for an earlier run to finish"
     done: int = 0
     total: int = 0
     error: str | None = None
@@ -109,7 +110,14 @@ class SimulationRun:
         return round(100 * self.done / self.total) if self.total else 0
 
     def progress(self) -> dict[str, Any]:
-        return {"id": self.id, "status": self.status, "done": self.done, "total": self.total, "error": self.error}
+        return {
+            "id": self.id,
+            "status": self.status,
+            "stage": self.stage,
+            "done": self.done,
+            "total": self.total,
+            "error": self.error,
+        }
 
 
 Job = tuple[Callable[..., Any], tuple[Any, ...], "Future[Any]"]
@@ -172,12 +180,12 @@ class SimulationRuns:
         return self._submit(job, *args).result()
 
     def _work(self, run: SimulationRun, snapshot: Snapshot) -> None:
+        run.status, run.stage = "running", "preparing: reading the households and the demand"
         from api.cli_planning import fit_903
         from planning import plots
         from planning.montecarlo import run_replications
         from planning.simulate import prepare
 
-        run.status = "running"
         try:
             # The households and waiting list as they are now, in a private folder for the moment
             # ``prepare`` reads them; nothing of a child's record stays on disk after that.
@@ -191,15 +199,17 @@ class SimulationRuns:
             def report(done: int, total: int) -> None:
                 run.done, run.total = done, total
 
+            run.stage = "simulating"
             result = run_replications(inp, scenario.simulation.replications, None, progress=report)
             run.summary = result.summary()
             run.result = result
+            run.stage = "drawing the charts"
             for name, draw in (("fan_chart", plots.fan_chart), ("cost", plots.cost_chart)):
                 draw(result, run.folder)
                 run.charts.append(name)
             plots.shortfall_chart(result, run.folder)
             run.charts.append("shortfall")
-            run.status = "done"
+            run.status, run.stage = "done", "done"
         except InputError as error:
             run.status, run.error = "failed", "; ".join(str(p) for p in error.problems)
         except Exception as error:  # a failed run is reported on its page; the service carries on

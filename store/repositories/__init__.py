@@ -6,6 +6,7 @@ from sqlalchemy.orm import Session
 
 from store.repositories.audit import AuditRepository
 from store.repositories.base import MAX_PAGE, Page
+from store.repositories.batch_runs import BatchRunRepository
 from store.repositories.children import ChildRepository
 from store.repositories.households import HouseholdRepository
 from store.repositories.recommendations import RecommendationRepository
@@ -27,6 +28,7 @@ class Repositories:
         self.requests = RequestRepository(session)
         self.snapshots = SnapshotRepository(session)
         self.recommendations = RecommendationRepository(session)
+        self.batch_runs = BatchRunRepository(session)
         self.users = UserRepository(session)
         self.audit = AuditRepository(session)
         self.stats = StatsRepository(session)
