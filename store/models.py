@@ -1,9 +1,10 @@
 """The database schema as SQLAlchemy 2 typed ORM classes.
 
 One table per thing the duty team talks about: households (with their approval, exemption, holds,
-current children and do-not-place list), children, placement requests, match runs, recommendations,
-decisions, users, API keys and audit events. Short vocabulary lists (placement kinds, skills...) are
-JSON columns: they are always read and written whole with their record and never queried inside.
+current children and do-not-place list), children, placement requests, match runs (and the scarcity
+prices each batch run stores), recommendations, decisions, users, API keys and audit events. Short
+vocabulary lists (placement kinds, skills...) are JSON columns: they are always read and written whole
+with their record and never queried inside.
 
 Only ``store/`` imports this module; everything else sees the ``domain`` snapshot types.
 """

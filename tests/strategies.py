@@ -102,12 +102,16 @@ def children(draw: st.DrawFn, child_id: str, group: str) -> dict[str, Any]:
         "language": draw(st.sampled_from([None, "en", "pa"])),
         "religion": draw(st.sampled_from([None, "muslim"])),
         "cultural_needs": [],
-        "risks_to_others": draw(st.sampled_from([[], [], [], ["sexual_harm"], ["animal_harm"], list(RISKS_TO_OTHERS[:2])])),
+        "risks_to_others": draw(
+            st.sampled_from([[], [], [], ["sexual_harm"], ["animal_harm"], list(RISKS_TO_OTHERS[:2])])
+        ),
         "risks_to_self": draw(st.sampled_from([[], [], list(RISKS_TO_SELF[:1]), ["cse", "missing"]])),
         "living_companions": draw(st.sampled_from(["any", "any", "any", "solo", "only_older", "only_younger"])),
         "pets": draw(st.sampled_from(["ok", "ok", "none", "must"])),
         "location": draw(
-            st.sampled_from([None, {"lat": LAT, "lon": LON}, {"lat": LAT + 0.5, "lon": LON}, {"lat": LAT, "lon": LON + 0.9}])
+            st.sampled_from(
+                [None, {"lat": LAT, "lon": LON}, {"lat": LAT + 0.5, "lon": LON}, {"lat": LAT, "lon": LON + 0.9}]
+            )
         ),
         "sibling_group": draw(st.sampled_from([None, group, "G1"])),
         "previous_households": draw(st.sampled_from([[], ["H0"], ["H1"]])),
@@ -121,9 +125,7 @@ def snapshots(draw: st.DrawFn, max_households: int = 8, max_requests: int = 3) -
     sizes = [draw(st.integers(1, 4)) for _ in range(n_requests)]
     request_ids = [f"R{i}" for i in range(n_requests)]
     child_ids = [f"C{r}{k}" for r, size in enumerate(sizes) for k in range(size)]
-    kids = [
-        draw(children(f"C{r}{k}", f"S{r}")) for r, size in enumerate(sizes) for k in range(size)
-    ]
+    kids = [draw(children(f"C{r}{k}", f"S{r}")) for r, size in enumerate(sizes) for k in range(size)]
     homes = [draw(households(i, child_ids, request_ids)) for i in range(draw(st.integers(1, max_households)))]
     requests = [
         {

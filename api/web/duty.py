@@ -307,7 +307,7 @@ def decide(
             title = f"Not {verb}: this option no longer holds"
             message = (
                 f"Nothing was changed: {error.msg}. Another decision got there first; "
-                "rank the request again to see the options that hold now."
+                "if the request is still waiting, rank it again to see the options that hold now."
             )
         elif error.status == 403:
             title, message = f"Not {verb}: {error.msg.split(': ', 1)[-1]}", f"Nothing was changed: {error.msg}."

@@ -4,6 +4,7 @@ managers) setting and releasing holds, through the same endpoint functions as th
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
@@ -131,6 +132,4 @@ def release_hold(user: ManagerPage, repos: ReposDep, household_id: IdPath) -> Re
 
 
 def _is_id(value: str) -> bool:
-    import re
-
     return re.fullmatch(ID_PATTERN, value) is not None and len(value) <= 64

@@ -3,7 +3,6 @@ for their role, the CSRF token for forms and any one-off notice left by the prev
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote
@@ -105,7 +104,6 @@ def render(request: Request, template: str, context: dict[str, Any] | None = Non
         "prefix": PREFIX,
         "path": request.url.path,
         "notice": unquote(notice) if notice else None,
-        "today": dt.date.today(),
     }
     response = templates.TemplateResponse(request, template, {**base, **(context or {})}, status_code=status_code)
     if notice:

@@ -10,6 +10,7 @@ Dask cluster): the pages are for small, quick scenarios; big ones belong to the 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import importlib.util
 import itertools
@@ -43,6 +44,9 @@ CHARTS = {
 COMPARISON_CHART = "comparison"
 #: Finished runs kept per process; older ones (and their charts) are dropped.
 KEEP = 12
+#: The largest run the pages start (one worker thread serves every planner): bigger ones go to the CLI.
+MAX_REPLICATIONS = 200
+MAX_HORIZON_MONTHS = 120
 #: Where the scenario's supply snapshot path points before the run writes the real one.
 PLACEHOLDER_SNAPSHOT = "current-records.json"
 
@@ -57,13 +61,20 @@ def ssda903_sample() -> Path | None:
     return None
 
 
+def _table(raw: dict[str, Any], name: str) -> dict[str, Any]:
+    value = raw.get(name) or {}
+    if not isinstance(value, dict):
+        raise InputError.one("scenario", f"[{name}]", name, "must be a table of keys")
+    return dict(value)
+
+
 def check_scenario(raw: dict[str, Any]) -> Scenario:
-    """Validate a scenario (``InputError`` naming the section and key); the supply snapshot is ours."""
-    supply = dict(raw.get("supply") or {})
-    for key in ("snapshot",):
-        if key in supply:
-            raise InputError.one("scenario", "[supply]", f"supply.{key}", "set by the service: its current records")
-    demand = dict(raw.get("demand") or {})
+    """Validate a scenario (``InputError`` naming the section and key); the supply snapshot is ours, and
+    runs stay small enough for the pages (``MAX_REPLICATIONS``, ``MAX_HORIZON_MONTHS``)."""
+    supply = _table(raw, "supply")
+    if "snapshot" in supply:
+        raise InputError.one("scenario", "[supply]", "supply.snapshot", "set by the service: its current records")
+    demand = _table(raw, "demand")
     if "model" in demand:
         raise InputError.one("scenario", "[demand]", "demand.model", "files are not read from uploads")
     if "ssda903_dir" in demand and demand["ssda903_dir"] != "bundled sample":
@@ -75,11 +86,19 @@ def check_scenario(raw: dict[str, Any]) -> Scenario:
         if sample is None:
             raise InputError.one("scenario", "[demand]", "demand.ssda903_dir", "the bundled sample is not installed")
         demand["ssda903_dir"] = str(sample)
-    for section in ("marginal",):
-        if section in raw:
-            raise InputError.one("scenario", f"[{section}]", section, "not run from the web pages: use the CLI")
+    if "marginal" in raw:
+        raise InputError.one("scenario", "[marginal]", "marginal", "not run from the web pages: use the CLI")
     checked = {**raw, "demand": demand, "supply": {**supply, "snapshot": PLACEHOLDER_SNAPSHOT}}
-    return parse_scenario(checked, "scenario", Path("."))
+    scenario = parse_scenario(checked, "scenario", Path("."))
+    if scenario.simulation.replications > MAX_REPLICATIONS:
+        raise InputError.one(
+            "scenario", "[simulation]", "simulation.replications", f"at most {MAX_REPLICATIONS} here: use the CLI"
+        )
+    if scenario.simulation.horizon_months > MAX_HORIZON_MONTHS:
+        raise InputError.one(
+            "scenario", "[simulation]", "simulation.horizon_months", f"at most {MAX_HORIZON_MONTHS} here: use the CLI"
+        )
+    return scenario
 
 
 @dataclass
@@ -236,7 +255,8 @@ def comparison(a: SimulationRun, b: SimulationRun, folder: Path) -> dict[str, An
     from planning.marginal import paired
 
     if not (folder / f"{COMPARISON_CHART}.png").is_file():
-        plots.comparison_chart(a.result, b.result, folder)
+        second = b.result if b.name != a.name else dataclasses.replace(b.result, name=f"{b.name} (B)")
+        plots.comparison_chart(a.result, second, folder)
     why_not_paired = comparable(a, b)
     if why_not_paired is not None:
         return {"paired": None, "note": why_not_paired}

@@ -225,10 +225,9 @@ def test_a_planner_runs_two_small_scenarios_to_their_plots_and_compares_them(pag
         if page.locator("#run-progress").count():  # the live progress bar, until the results replace it
             assert page.locator("progress#progress-bar").is_visible()
             if mainstream == "14":  # once it moves (the results may replace it meanwhile: then no picture)
-                with contextlib.suppress(PlaywrightError):
+                with contextlib.suppress(PlaywrightError):  # a reload to the results ends the wait early
                     page.wait_for_function(
-                        "(() => { const bar = document.getElementById('progress-bar');"
-                        " return !bar || bar.value > 0; })()"
+                        "() => { const bar = document.getElementById('progress-bar'); return !bar || bar.value > 0; }"
                     )
                     if page.locator("#run-progress").count():
                         shoot(page, "planning_progress", full_page=False)

@@ -185,6 +185,13 @@ def test_a_decision_without_a_reason_changes_nothing(client: TestClient) -> None
     refused = client.post(url, data={"csrf_token": token, "reason": "   "})
     assert refused.status_code == 422 and "a reason is required" in refused.text
     assert 'id="request-status">waiting' in client.get(f"{PREFIX}/requests/R1").text
+    declined = client.post(url.replace("/accept", "/decline"), data={"csrf_token": token, "reason": "too far"})
+    assert declined.status_code == 303
+    assert "still waiting" in client.get(declined.headers["location"]).text
+    ranked = client.post(f"{PREFIX}/requests/R1/rank", data={"csrf_token": token})
+    recommendation = re.search(r"/recommendations/(\d+)/accept", ranked.text)
+    assert recommendation is not None
+    url = f"{PREFIX}/recommendations/{recommendation.group(1)}/accept"
     accepted = client.post(url, data={"csrf_token": token, "reason": "near school"})
     assert accepted.status_code == 303
     assert 'id="request-status">placed' in client.get(f"{PREFIX}/requests/R1").text

@@ -62,7 +62,9 @@ def test_request_naming_a_missing_child_is_an_error_not_a_crash() -> None:
 
 def test_duplicate_ids_and_a_child_waiting_twice_are_errors() -> None:
     with pytest.raises(InputError) as caught:
-        parse_snapshot(_raw(households=[household("H1"), household("H1")], requests=[request("R1"), request("R2")]), "f")
+        parse_snapshot(
+            _raw(households=[household("H1"), household("H1")], requests=[request("R1"), request("R2")]), "f"
+        )
     messages = [str(p) for p in caught.value.problems]
     assert "f: household H1, field id: id used twice" in messages
     assert "f: request R2, field children: child C1 is already waiting in request R1" in messages

@@ -39,7 +39,10 @@ def test_rank_json_is_one_object_in_the_contract_shape(tmp_path: Path) -> None:
     assert option["placements"] == [{"child_id": "C1", "household_id": "H1"}]
     assert all(set(c) == {"id", "points", "reason"} for c in option["criteria"])
     assert answer["excluded"] == [
-        {"household_id": "H2", "rules": [{"id": "age_range", "reason": "approved for ages 0-10; Amira is 12 on 24 Nov"}]}
+        {
+            "household_id": "H2",
+            "rules": [{"id": "age_range", "reason": "approved for ages 0-10; Amira is 12 on 24 Nov"}],
+        }
     ]
 
 

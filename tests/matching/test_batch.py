@@ -82,7 +82,11 @@ def test_every_batch_proposal_is_legal_and_every_request_is_accounted_for(snap: 
     index = SnapshotIndex.build(snap)
     answer = solve_batch(index, BatchSettings(time_limit_s=20))
     proposals = [
-        Proposal(m.request_id, tuple((p.child_id, p.household_id) for p in m.placements), frozenset(r for r, _, _ in m.relaxations))
+        Proposal(
+            m.request_id,
+            tuple((p.child_id, p.household_id) for p in m.placements),
+            frozenset(r for r, _, _ in m.relaxations),
+        )
         for m in answer.matches
     ]
     assert check_proposals(index, proposals) == []
@@ -94,7 +98,9 @@ def test_every_batch_proposal_is_legal_and_every_request_is_accounted_for(snap: 
 def test_the_only_sibling_home_goes_to_the_siblings_not_to_whoever_asked_first() -> None:
     near = {"lat": 52.6369, "lon": -1.1398}
     sibling_home = household("H1", approval={"max_sibling_group": 4, "max_children": 4}, bedrooms_free=4, location=near)
-    single_home = household("H2", approval={"max_sibling_group": 1}, bedrooms_free=1, location={"lat": 52.75, "lon": -1.14})
+    single_home = household(
+        "H2", approval={"max_sibling_group": 1}, bedrooms_free=1, location={"lat": 52.75, "lon": -1.14}
+    )
     kids = [child("C1")] + [child(f"S{i}", sibling_group="G") for i in range(4)]
     reqs = [request("R1", ["C1"], urgency="today"), request("R2", [f"S{i}" for i in range(4)], urgency="planned")]
     snap = snapshot([sibling_home, single_home], kids, reqs)

@@ -89,9 +89,13 @@ def test_relaxation_is_used_only_when_the_request_allows_it_and_says_who_signs()
 def test_emergency_only_relaxation_is_not_used_for_a_planned_request() -> None:
     homes = [household("H1", approval={"age_max": 10})]
     kids = [child("C1", date_of_birth="2014-04-01")]
-    planned = snapshot(homes, kids, [request("R1", kind="long_term", urgency="planned", allow_relaxations=["age_range"])])
+    planned = snapshot(
+        homes, kids, [request("R1", kind="long_term", urgency="planned", allow_relaxations=["age_range"])]
+    )
     assert rank_request(planned, "R1").options == ()
-    emergency = snapshot(homes, kids, [request("R1", kind="emergency", urgency="today", allow_relaxations=["age_range"])])
+    emergency = snapshot(
+        homes, kids, [request("R1", kind="emergency", urgency="today", allow_relaxations=["age_range"])]
+    )
     option = rank_request(emergency, "R1").options[0]
     assert option.relaxations[0].role == "nominated_officer"
 

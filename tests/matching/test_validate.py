@@ -33,7 +33,9 @@ def test_relaxed_rule_passes_only_when_relaxable_for_the_request() -> None:
 
 
 def test_two_requests_in_one_household_share_its_bedrooms() -> None:
-    snap = snapshot([household("H1", bedrooms_free=1)], [child("C1"), child("C2")], [request("R1"), request("R2", ["C2"])])
+    snap = snapshot(
+        [household("H1", bedrooms_free=1)], [child("C1"), child("C2")], [request("R1"), request("R2", ["C2"])]
+    )
     index = SnapshotIndex.build(snap)
     alone = check_proposals(index, [Proposal("R1", (("C1", "H1"),))])
     both = check_proposals(index, [Proposal("R1", (("C1", "H1"),)), Proposal("R2", (("C2", "H1"),))])
