@@ -167,7 +167,7 @@ def install_handlers(app: FastAPI) -> None:
         message = f"Your role ({error.role}) may not see this page. It is for: {allowed}."
         if error.role == "planner":
             message += " Planners see aggregate figures only, never a child's record."
-        return _error_page(request, 403, "Not allowed", message, HOME.get(error.role))
+        return _error_page(request, 403, "Not allowed", message, HOME.get(error.role), "Go to your pages")
 
     async def on_page_error(request: Request, error: Exception) -> Response:
         assert isinstance(error, PageError)
