@@ -720,7 +720,9 @@ def _solve_lexicographic(
     if bound <= objective:  # the solver's bound proves what we hold is the lexicographic optimum
         state, bound = "optimal", objective
     # The combined bound splits exactly: a placement unit outweighs every soft difference.
-    placement_bound = max(placement, (bound - soft_floor(index, cands)) // multiplier)
+    # Placement values are multiples of placed_child, so the bound is too.
+    step = max(1, index.weights["placed_child"])
+    placement_bound = max(placement, (bound - soft_floor(index, cands)) // multiplier // step * step)
     soft_bound = bound - placement * multiplier if placement_bound == placement else None
     levels = [
         Level(

@@ -73,6 +73,7 @@ def _levels(answer_levels: Sequence[object]) -> tuple[int, int, int]:
 def test_batch_reaches_the_exhaustive_optimum_on_small_instances(snap: Snapshot) -> None:
     answer = solve_batch(snap, EXACT)
     assert answer.status == "optimal"
+    assert answer.gap == 0.0 and all(level.bound == level.objective for level in answer.levels)
     assert _levels(answer.levels) == _exhaustive(snap)
 
 
