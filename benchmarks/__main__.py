@@ -9,7 +9,13 @@ from __future__ import annotations
 import importlib
 import sys
 
-KINDS = {"rank": "benchmarks.rank", "api": "benchmarks.api", "batch": "benchmarks.batch", "replay": "benchmarks.replay"}
+KINDS = {
+    "rank": "benchmarks.rank",
+    "api": "benchmarks.api",
+    "batch": "benchmarks.batch",
+    "replay": "benchmarks.replay",
+    "simulate": "benchmarks.simulate",
+}
 
 
 def main(argv: list[str]) -> int:

@@ -354,7 +354,9 @@ def _ages(dob: IntArray, on: IntArray) -> IntArray:
 
 def _clash_on(kids: _PartChildren, new: IntArray, other: IntArray, day: IntArray) -> NDArray[np.bool_]:
     """Does placing part ``new`` where part ``other``'s children live break sexual harm or companions?"""
-    a, b = _ages(kids.dob[new], day), _ages(kids.dob[other], day)
+    # The other part's children are "current children" to the checked one: not yet born counts as newborn,
+    # as in the validator.
+    a, b = _ages(kids.dob[new], day), np.maximum(_ages(kids.dob[other], day), 0)
     va, vb = kids.valid[new], kids.valid[other]
     min_a, max_a = np.where(va, a, _BIG_AGE).min(1), np.where(va, a, -1).max(1)
     min_b, max_b = np.where(vb, b, _BIG_AGE).min(1), np.where(vb, b, -1).max(1)

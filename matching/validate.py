@@ -44,7 +44,8 @@ def _as_current(part: Part, needed_by_of_checked: Part) -> list[CurrentChild]:
     return [
         CurrentChild(
             child_id=c.id,
-            age=age_on(c.child.date_of_birth, needed_by_of_checked.needed_by),
+            # A child not yet born on the checked request's date (an expected baby) counts as a newborn.
+            age=max(0, age_on(c.child.date_of_birth, needed_by_of_checked.needed_by)),
             gender=c.child.gender,
             sibling_group=c.child.sibling_group,
             risks_to_others=list(c.child.risks_to_others),

@@ -72,3 +72,13 @@ def test_a_hold_reserved_for_one_request_refuses_the_other() -> None:
         SnapshotIndex.build(snap), [Proposal("R1", (("C1", "H1"),)), Proposal("R2", (("C2", "H1"),))]
     )
     assert {(b.request_id, b.rule_id) for b in breaches} == {("R2", "household_available")}
+
+
+def test_a_child_not_yet_born_on_another_requests_date_counts_as_a_newborn() -> None:
+    home = household("H1", bedrooms_free=2)
+    baby = child("C2", date_of_birth="2026-12-01")  # born after R1's needed-by date
+    kids = [child("C1"), baby]
+    reqs = [request("R1", needed_by="2026-11-24"), request("R2", ["C2"], needed_by="2026-12-05")]
+    index = SnapshotIndex.build(snapshot([home], kids, reqs))
+    proposals = [Proposal("R1", (("C1", "H1"),)), Proposal("R2", (("C2", "H1"),))]
+    assert check_proposals(index, proposals) == []
