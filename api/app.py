@@ -122,6 +122,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     ):
         app.include_router(module.router)
     app.include_router(__import__("api.routers.interop", fromlist=["router"]).router)  # issue 8
+    app.include_router(__import__("api.routers.planning", fromlist=["router"]).router)  # issue 6
     __import__("api.web", fromlist=["install"]).install(app)  # web pages at /ui, with their static files (issue 7)
     app.add_middleware(AccessLog)
     return app

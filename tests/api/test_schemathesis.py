@@ -30,8 +30,9 @@ EXAMPLES_PER_OPERATION = 12
 #: The role each operation is called as: the first of these it allows.
 ROLE_ORDER = ("duty", "manager", "admin", "planner")
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
-#: Operations too slow to call dozens of times in a unit test run (the batch solve has its own tests).
-SKIPPED = {("POST", "/batch")}
+#: Operations too slow to call dozens of times in a unit test run (the batch solve and the simulation
+#: runs have their own tests: a valid generated scenario would start real work in the background).
+SKIPPED = {("POST", "/batch"), ("POST", "/planning/runs")}
 
 
 def _fuzz(operation: APIOperation[Any, Any, Any, Any], headers: dict[str, str]) -> None:
