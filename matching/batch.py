@@ -683,6 +683,16 @@ def placement_multiplier(index: SnapshotIndex, cands: Candidates) -> int:
     return (high - low) // max(1, index.weights["placed_child"]) + 1
 
 
+def _relaxations_high(cands: Candidates) -> int:
+    """An upper bound on the relaxations any choice can use (each request at most its worst, per child)."""
+    high = 0
+    for r in range(len(cands.request_ids)):
+        mine = np.flatnonzero(cands.request == r)
+        if mine.size:
+            high += max(len(cands.relaxed[c]) for c in mine.tolist()) * int(cands.request_size[r])
+    return high
+
+
 def _solve_lexicographic(
     index: SnapshotIndex,
     bm: BatchModel,
@@ -692,89 +702,84 @@ def _solve_lexicographic(
     deadline: float,
     progress: Progress,
 ) -> tuple[list[int], list[Level], int, int, str]:
-    """Levels 1 and 2 as one exactly lexicographic objective; then, if any candidate relaxes a rule,
-    level 3 (fewest relaxations) with the first two fixed. Returns choice, levels, objective, bound, status."""
+    """All three levels as one exactly lexicographic objective ``(placement * m + soft) * r - relaxations``.
+
+    ``m`` makes a step of placement outweigh any soft difference; ``r`` (one more than the most
+    relaxations possible) makes a unit of soft outweigh any difference in relaxations. Proved optimal, it
+    is the lexicographic optimum; measured on the region tier it solves as fast as the first two levels
+    alone and far faster than a separate third solve. Returns choice, levels, objective, bound, status.
+    """
     multiplier = placement_multiplier(index, cands)
-    combined = bm.placement * multiplier + bm.soft
+    relax_high = _relaxations_high(cands)
+    scale = relax_high + 1
+    low, high = _soft_extremes(index, cands)
     _hint(bm, cands, start)
     bm.model.clear_objective()  # type: ignore[no-untyped-call]  # ortools ships this untyped
-    bm.model.maximize(combined)
-    progress("solving: children placed, then soft score", 0.4)
+    bm.model.maximize((bm.placement * multiplier + bm.soft) * scale - bm.relaxations)
+    progress("solving: children placed, then soft score, then fewest relaxations", 0.4)
     solver = _solver(settings, deadline - time.perf_counter())
     t0 = time.perf_counter()
     status = solver.solve(bm.model)
     seconds = time.perf_counter() - t0
+
+    def value(choice: Sequence[int]) -> tuple[int, int, int, int]:
+        p, s = placement_value(cands, choice), soft_value(index, cands, choice)
+        x = sum(len(cands.relaxed[c]) for c in choice)
+        return (p * multiplier + s) * scale - x, p, s, x
+
     chosen = list(start)
-    state = "feasible"
-    bound = 0
+    # Without a solution from CP-SAT there is no proof: the trivial bound (everything placed at its best).
+    bound = (int(cands.request_weight.sum()) * multiplier + high) * scale
+    proven = False
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         found = [c for c in range(len(cands)) if solver.boolean_value(bm.x[c])]
-        state = "optimal" if status == cp_model.OPTIMAL else "feasible"
         bound = round(solver.best_objective_bound)
-
-        def value(choice: Sequence[int]) -> int:
-            return placement_value(cands, choice) * multiplier + soft_value(index, cands, choice)
-
         # Keep the warm start if the solver, stopped early, had nothing better (it can happen on a hint).
-        chosen = found if state == "optimal" or value(found) >= value(chosen) else chosen
-    placement, soft = placement_value(cands, chosen), soft_value(index, cands, chosen)
-    objective = placement * multiplier + soft
-    if bound <= objective:  # the solver's bound proves what we hold is the lexicographic optimum
-        state, bound = "optimal", objective
-    # The combined bound splits exactly: a placement unit outweighs every soft difference.
-    # Placement values are multiples of placed_child, so the bound is too.
+        chosen = found if value(found)[0] >= value(chosen)[0] else chosen
+        proven = status == cp_model.OPTIMAL
+    objective, placement, soft, relaxed = value(chosen)
+    if bound <= objective:  # the bound proves what we hold is the lexicographic optimum
+        proven, bound = True, objective
+    state = "optimal" if proven else "feasible"
+    # The combined bound splits exactly, level by level; placement values are multiples of placed_child.
     step = max(1, index.weights["placed_child"])
-    placement_bound = max(placement, (bound - soft_floor(index, cands)) // multiplier // step * step)
-    soft_bound = bound - placement * multiplier if placement_bound == placement else None
+    first_two = (bound + relax_high) // scale
+    placement_bound = max(placement, (first_two - low) // multiplier // step * step)
+    soft_known = placement_bound == placement
+    soft_bound = max(soft, first_two - placement * multiplier) if soft_known else soft
+    relax_known = soft_known and soft_bound == soft
+    relax_floor = min(relaxed, max(0, (placement * multiplier + soft) * scale - bound)) if relax_known else 0
     levels = [
         Level(
             "children placed", "optimal" if placement_bound == placement else state, placement, placement_bound, seconds
         ),
         Level(
             "soft score",
-            state,
+            "optimal" if soft_known and soft_bound == soft else state,
             soft,
-            soft if soft_bound is None else soft_bound,
+            soft_bound,
             seconds,
-            proven=soft_bound is not None,
+            soft_known,
+        ),
+        Level(
+            "relaxations",
+            "optimal" if relax_known and relax_floor == relaxed else state,
+            relaxed,
+            relax_floor,
+            seconds,
+            relax_known,
         ),
     ]
-    if any(cands.relaxed[c] for c in range(len(cands))):
-        progress("solving: fewest relaxations", 0.8)
-        bm.model.add(combined >= objective)
-        _hint(bm, cands, chosen)
-        bm.model.clear_objective()  # type: ignore[no-untyped-call]
-        bm.model.minimize(bm.relaxations)
-        solver = _solver(settings, deadline - time.perf_counter())
-        t0 = time.perf_counter()
-        status = solver.solve(bm.model)
-        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            chosen = [c for c in range(len(cands)) if solver.boolean_value(bm.x[c])]
-        relaxed = sum(len(cands.relaxed[c]) for c in chosen)
-        level_state = "optimal" if status == cp_model.OPTIMAL else "feasible"
-        floor = round(solver.best_objective_bound) if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) else 0
-        levels.append(Level("relaxations", level_state, relaxed, floor, time.perf_counter() - t0))
-        if level_state != "optimal":
-            state = "feasible"
     return chosen, levels, objective, bound, state
 
 
-def _tighten_with_lp(levels: list[Level], lp_bound: int, combined_bound: int, multiplier: int) -> list[Level]:
-    """The LP over every legal pair also bounds the first level of the pruned model: use it when tighter.
-
-    When it proves the first level optimal, the combined bound then bounds the soft level exactly.
-    """
+def _tighten_with_lp(levels: list[Level], lp_bound: int) -> list[Level]:
+    """The LP over every legal pair also bounds the first level of the pruned model: use it when tighter."""
     first = levels[0]
     if lp_bound >= first.bound:
         return levels
     bound = max(first.objective, lp_bound)
-    tightened = replace(first, bound=bound, status="optimal" if bound == first.objective else first.status)
-    result = [tightened, *levels[1:]]
-    if tightened.status == "optimal" and not levels[1].proven:
-        soft_bound = max(levels[1].objective, combined_bound - first.objective * multiplier)
-        status = "optimal" if soft_bound == levels[1].objective else levels[1].status
-        result[1] = replace(levels[1], bound=soft_bound, proven=True, status=status)
-    return result
+    return [replace(first, bound=bound, status="optimal" if bound == first.objective else first.status), *levels[1:]]
 
 
 @dataclass(frozen=True, eq=False)
@@ -972,7 +977,7 @@ def solve_batch(
         bound_value = lp.value if lp is not None else None
         timings["pruning_bound_s"] = time.perf_counter() - t0
         if bound_value is not None:
-            levels = _tighten_with_lp(levels, bound_value, bound, placement_multiplier(index, cands))
+            levels = _tighten_with_lp(levels, bound_value)
             state = "optimal" if all(level.status == "optimal" for level in levels) else "feasible"
     if settings.scarcity:
         t0 = time.perf_counter()
