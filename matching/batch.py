@@ -48,6 +48,9 @@ Progress = Callable[[str, float], None]
 IntArray = NDArray[np.int64]
 
 URGENCY_ORDER = {"today": 0, "within_5_days": 1, "planned": 2}
+#: Share of the time limit (at most AFTER_SOLVE_MAX_S seconds) kept for the work after the solve.
+AFTER_SOLVE_SHARE = 0.05
+AFTER_SOLVE_MAX_S = 5.0
 #: Above this many waiting requests, more candidates per part are kept (SOLVER-NOTES: K=20 lost children
 #: nationally, K=40 did not).
 LARGE_WAITING_LIST = 1500
@@ -941,7 +944,8 @@ def solve_batch(
     settings = settings or BatchSettings()
     report: Progress = progress or (lambda _stage, _done: None)
     started = time.perf_counter()
-    deadline = started + settings.time_limit_s
+    # Leave time after the solve for pricing households and validating, inside the limit.
+    deadline = started + settings.time_limit_s - min(AFTER_SOLVE_MAX_S, AFTER_SOLVE_SHARE * settings.time_limit_s)
     index = snapshot if isinstance(snapshot, SnapshotIndex) else SnapshotIndex.build(snapshot)
     timings: dict[str, float] = {}
 
