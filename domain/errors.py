@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -33,3 +34,11 @@ class InputError(ValueError):
     @classmethod
     def one(cls, source: str, record: str, field: str, message: str) -> InputError:
         return cls([Problem(source, record, field, message)])
+
+
+def read_input_file(path: str | Path) -> str:
+    """The text of an input file; an unreadable file is an ``InputError`` naming it."""
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except OSError as error:
+        raise InputError.one(str(path), "", "", f"cannot read the file: {error.strerror}") from None

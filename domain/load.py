@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from domain.errors import InputError, Problem
+from domain.errors import InputError, Problem, read_input_file
 from domain.snapshot import Snapshot
 
 _SECTIONS = {"households": "household", "children": "child", "requests": "request"}
@@ -93,10 +93,7 @@ def parse_snapshot(raw: Any, source: str) -> Snapshot:
 def load_snapshot(path: str | Path) -> Snapshot:
     """Read and validate a snapshot file."""
     source = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as error:
-        raise InputError.one(source, "", "", f"cannot read the file: {error.strerror}") from None
+    text = read_input_file(path)
     try:
         raw = json.loads(text)
     except json.JSONDecodeError as error:

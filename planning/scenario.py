@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from domain.errors import InputError, Problem
+from domain.errors import InputError, Problem, read_input_file
 from domain.vocab import CarerType
 
 # --- published figures used as defaults --------------------------------------------------------------
@@ -237,10 +237,7 @@ def parse_scenario(raw: dict[str, Any], source: str, base_dir: Path) -> Scenario
 def load_scenario(path: str | Path) -> Scenario:
     """Read and validate a scenario TOML file."""
     source = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as error:
-        raise InputError.one(source, "", "", f"cannot read the file: {error.strerror}") from None
+    text = read_input_file(path)
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
