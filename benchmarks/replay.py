@@ -648,6 +648,8 @@ class Metrics:
     children_in_house: int
     sibling_groups: int
     groups_together: int
+    #: Siblings living apart from the rest of their group: households used minus one, over every group.
+    siblings_separated: int
     mean_distance_km: float
     mean_days_waiting: float
     placement_level: int
@@ -665,6 +667,7 @@ class Metrics:
             "children_placed_in_house": self.children_in_house,
             "sibling_groups": self.sibling_groups,
             "sibling_groups_kept_together": self.groups_together,
+            "siblings_separated": self.siblings_separated,
             "mean_distance_km": round(self.mean_distance_km, 2),
             "mean_days_waiting": round(self.mean_days_waiting, 3),
             "placement_level": self.placement_level,
@@ -716,7 +719,7 @@ class Scorer:
     def evaluate(self, outcome: Outcome) -> Metrics:
         year = self.year
         households = {h.id: h for h in year.households}
-        placement = soft = placed = in_house = together = 0
+        placement = soft = placed = in_house = together = separated = 0
         distances: list[float] = []
         waited: list[int] = []
         for p in outcome.placed:
@@ -728,6 +731,7 @@ class Scorer:
             waited.append(p.day - arrival.day)
             homes = {h for _, h in p.placements}
             together += len(p.placements) > 1 and len(homes) == 1
+            separated += len(homes) - 1
             for child_id, household_id in p.placements:
                 household = households[household_id]
                 in_house += household.provider == "in_house"
@@ -744,6 +748,7 @@ class Scorer:
             children_in_house=in_house,
             sibling_groups=sum(len(a.request.children) > 1 for a in year.arrivals),
             groups_together=together,
+            siblings_separated=separated,
             mean_distance_km=float(np.mean(distances)) if distances else 0.0,
             mean_days_waiting=float(np.mean(waited)) if waited else 0.0,
             placement_level=placement,
