@@ -1,6 +1,7 @@
 """``python -m benchmarks KIND ...``: speed and quality measured in one run, printed as a report.
 
-Kinds: ``rank`` (per-request ranking), ``api`` (the service under concurrent load). Benchmarks never
+Kinds: ``rank`` (per-request ranking), ``batch`` (the nightly batch), ``api`` (the service under
+concurrent load), ``replay`` (a year day by day), ``simulate`` (planning on Dask). Benchmarks never
 run in the default test run.
 """
 
