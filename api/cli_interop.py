@@ -18,6 +18,7 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 from pydantic import BaseModel
+from sqlalchemy.exc import DBAPIError
 
 from api.deps import Principal
 from api.routers.interop import export_request, import_households, import_postcodes, import_referral
@@ -82,6 +83,9 @@ def _transaction(database: str | None, source: str) -> Iterator[Repositories]:
         _fail(error)
     except StoreError as error:
         _fail(InputError.one(source, "", "", str(error)))
+    except DBAPIError as error:  # the database went away mid-transaction: it was rolled back whole
+        _say(f"error: {source}: the database failed ({type(error.orig).__name__}); nothing was written: run it again")
+        raise typer.Exit(1) from None
     finally:
         db.dispose()
 

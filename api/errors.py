@@ -14,7 +14,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
-from sqlalchemy.exc import DataError, IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from domain.errors import InputError
@@ -99,7 +99,9 @@ def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         403: "Role not allowed",
         404: "Unknown id",
         409: "Conflicts with the current state",
+        413: "Request body too large",
         422: "Invalid input",
+        429: "Too many failed sign-ins: wait for Retry-After seconds",
     }
     return {status: {"model": ErrorBody, "description": words[status]} for status in statuses}
 
@@ -157,7 +159,23 @@ def install(app: FastAPI) -> None:
         item = ErrorItem(loc=["body"], msg="a value cannot be stored (out of range or not text)", type="value_error")
         return error_response(422, [item])
 
+    async def on_connection_lost(error: DBAPIError) -> JSONResponse:
+        # The connection dropped before the call's transaction committed, so none of its writes stay.
+        log.warning("database_connection_lost", error=type(error.orig).__name__)
+        msg = "the database connection was lost mid-call: its changes were rolled back; check, then retry"
+        item = ErrorItem(loc=[], msg=msg, type="unavailable")
+        return error_response(503, [item], headers={"Retry-After": "1"})
+
+    async def on_dbapi(_: Request, error: Exception) -> JSONResponse:
+        assert isinstance(error, DBAPIError)
+        if error.connection_invalidated:
+            return await on_connection_lost(error)
+        raise error
+
     async def on_operational(_: Request, error: Exception) -> JSONResponse:
+        assert isinstance(error, OperationalError)
+        if error.connection_invalidated:
+            return await on_connection_lost(error)
         code = getattr(getattr(error, "orig", None), "sqlstate", None)
         if code in {"40001", "40P01"}:  # serialization failure, deadlock: the loser may simply retry
             item = ErrorItem(loc=[], msg="a concurrent change got there first; retry", type="conflict")
@@ -173,3 +191,4 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(IntegrityError, on_integrity)
     app.add_exception_handler(DataError, on_data_error)
     app.add_exception_handler(OperationalError, on_operational)
+    app.add_exception_handler(DBAPIError, on_dbapi)
