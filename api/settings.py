@@ -10,7 +10,7 @@ import secrets
 from pathlib import Path
 
 from platformdirs import user_data_dir
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 APP_NAME = "placematch"
@@ -51,6 +51,38 @@ class Settings(BaseSettings):
     log_level: str = Field(default="INFO", description="Lowest level logged.")
     argon2_time_cost: int = Field(default=3, ge=1, le=10, description="Argon2 passes (tests lower it).")
     argon2_memory_kib: int = Field(default=65536, ge=64, description="Argon2 memory in KiB (tests lower it).")
+    # Hostile input (issue 9): see SECURITY.md.
+    max_body_bytes: int = Field(
+        default=1024 * 1024, ge=1024, description="Largest request body accepted, in bytes (else 413)."
+    )
+    max_upload_bytes: int = Field(
+        default=64 * 1024 * 1024,
+        ge=1024,
+        description="Largest body for imports and uploads (/snapshots/import, /interop/..., the scenario upload).",
+    )
+    max_json_depth: int = Field(
+        default=32, ge=2, le=1000, description="Deepest nesting of arrays and objects in a JSON body (else 422)."
+    )
+    login_limit_per_username: str = Field(
+        default="10 per 15 minutes",
+        description="Failed sign-ins allowed per username (the `limits` notation); more get 429 with Retry-After.",
+    )
+    login_limit_per_address: str = Field(
+        default="100 per 15 minutes",
+        description="Failed sign-ins allowed per client address; per process, like the username limit.",
+    )
+    hsts_seconds: int = Field(
+        default=0, ge=0, description="Strict-Transport-Security max-age to send (0 = none: set it behind HTTPS)."
+    )
+
+    @field_validator("login_limit_per_username", "login_limit_per_address")
+    @classmethod
+    def _a_rate(cls, value: str) -> str:
+        """A rate in the ``limits`` notation, e.g. ``10 per 15 minutes`` or ``10/minute``."""
+        from limits import parse
+
+        parse(value)  # ValueError names the problem
+        return value
 
     def current_date(self) -> dt.date:
         """Today's date, unless a fixed one is configured."""

@@ -20,7 +20,7 @@ from starlette.routing import Route
 
 from api.deps import Services, ServicesDep, current_principal
 from api.errors import ApiError
-from api.routers import auth as auth_router
+from api.login import TooManyAttempts, client_address, sign_in
 from api.web import duty, households, planner
 from api.web.render import STATIC, render
 from api.web.session import (
@@ -49,15 +49,7 @@ HOME = {
     "planner": f"{PREFIX}/planning",
     "admin": f"{PREFIX}/households",
 }
-SECURITY_HEADERS = {
-    "Content-Security-Policy": (
-        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-        "frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
-    ),
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "same-origin",
-    "Cache-Control": "no-store",
-}
+# Security headers (CSP, framing, caching) are set for the pages and the API alike, in ``api.security``.
 
 
 def _signed_in(request: Request, services: Services) -> str | None:
@@ -103,13 +95,19 @@ async def login(
     next: Annotated[str, Form(max_length=500)] = "",
     csrf_token: Annotated[str, Form(alias=CSRF_FIELD, max_length=100)] = "",
 ) -> Response:
-    """Check the password the way ``POST /auth/token`` does (it is that function) and set the session."""
+    """Check the password the way ``POST /auth/token`` does (the same function, with the same limit on
+    failed attempts) and set the session."""
     if not same(csrf_token, request.cookies.get(LOGIN_COOKIE)):
         return _login_page(request, safe_next(next), "The sign-in form had expired: please try again.", 403)
     if not username or not password:
         return _login_page(request, safe_next(next), "Enter your username and password.", 422)
     try:
-        token = await run_in_threadpool(auth_router.token, services, username, password)
+        token = await run_in_threadpool(sign_in, services, username, password, client_address(request))
+    except TooManyAttempts as error:
+        wait = f"Too many failed sign-ins: please wait {error.retry_after} seconds and try again."
+        page = _login_page(request, safe_next(next), wait, 429)
+        page.headers["Retry-After"] = str(error.retry_after)
+        return page
     except ApiError:
         return _login_page(request, safe_next(next), "Wrong username or password.", 401)
     role = current_principal(services, token.access_token, None).role
@@ -219,15 +217,6 @@ def create_web_app(services: Services) -> FastAPI:
     web.include_router(router, include_in_schema=False)
     web.mount("/static", StaticFiles(directory=STATIC), name="static")
     install_handlers(web)
-
-    @web.middleware("http")
-    async def security_headers(request: Request, call_next: object) -> Response:
-        response: Response = await call_next(request)  # type: ignore[operator]
-        for header, value in SECURITY_HEADERS.items():
-            if header == "Cache-Control" and request.url.path.startswith(f"{PREFIX}/static/"):
-                continue
-            response.headers.setdefault(header, value)
-        return response
 
     return web
 
