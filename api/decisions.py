@@ -13,7 +13,10 @@ it, and withdraws every other open recommendation that can no longer hold.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
 
 import structlog
 
@@ -24,8 +27,12 @@ from api.ranking import matching_cache
 from api.schemas import DecisionOut, PlacementOut
 from constraints.base import rooms_needed
 from domain.ages import age_on
+from domain.geo import haversine_km
+from domain.outcomes import is_disabled
 from domain.snapshot import CurrentChild
+from matching.index import SnapshotIndex
 from matching.validate import check_placements
+from store.models import RecommendationRow, utcnow
 from store.repositories import OPEN_STATUSES, Repositories
 from store.repositories.recommendations import ACCEPTED, DECLINED, OPEN, WITHDRAWN
 
@@ -42,7 +49,11 @@ def _conflict(msg: str, code: str = "conflict") -> ApiError:
 def accept(
     services: Services, repos: Repositories, principal: Principal, recommendation_id: int, reason: str
 ) -> DecisionOut:
-    """Accept a recommendation: place the children, close the request, withdraw what no longer holds."""
+    """Accept a recommendation: place the children, close the request, withdraw what no longer holds.
+
+    The decision records the rank chosen and the run's rank-1 option at the time; each child placed gets
+    a placement record (``placements``) with what the outcomes report breaks it down by.
+    """
     row = repos.recommendations.row(recommendation_id)
     request_id = row.request_id
     placements = [(p.child_id, p.household_id) for p in row.placements]
@@ -92,6 +103,7 @@ def accept(
     repos.requests.set_status(request_id, "placed")
     repos.households.release_holds_reserved_for(request_id, principal.username)
     repos.recommendations.close(recommendation_id, ACCEPTED)
+    top = repos.recommendations.top_of_run(row.match_run_id, request_id)
     decision = repos.recommendations.add_decision(
         recommendation_id=recommendation_id,
         request_id=request_id,
@@ -99,6 +111,11 @@ def accept(
         reason=reason,
         actor=principal.username,
         decided_on=today,
+        chosen_rank=row.rank,
+        top=top,
+    )
+    placement_ids = repos.placements.add_many(
+        placement_rows(before.index, request_id, placements, row, decision.id, today)
     )
 
     after = cache.prepared(repos.session, services.snapshots, today)
@@ -129,6 +146,9 @@ def accept(
             "placements": [{"child_id": c, "household_id": h} for c, h in placements],
             "withdrawn": withdrawn,
             "relaxed": relaxed,
+            "chosen_rank": row.rank,
+            "top_recommendation_id": None if top is None else top.id,
+            "placement_ids": placement_ids,
         },
     )
     log.info(
@@ -147,13 +167,24 @@ def accept(
         decided_on=today,
         placements=[PlacementOut(child_id=c, household_id=h) for c, h in placements],
         withdrawn=withdrawn,
+        chosen_rank=row.rank,
+        top_recommendation_id=None if top is None else top.id,
+        placement_ids=placement_ids,
     )
 
 
 def decline(
-    services: Services, repos: Repositories, principal: Principal, recommendation_id: int, reason: str
+    services: Services,
+    repos: Repositories,
+    principal: Principal,
+    recommendation_id: int,
+    reason: str,
+    reason_code: str = "other",
 ) -> DecisionOut:
-    """Decline a recommendation: it is closed with the reason; the request keeps waiting."""
+    """Decline a recommendation: it is closed with the reason code and text; the request keeps waiting.
+
+    A decline sent without a code is recorded as ``other`` (its text is required, as for every decision).
+    """
     row = repos.recommendations.row(recommendation_id)
     status = repos.recommendations.lock(recommendation_id)
     if status != OPEN:
@@ -167,6 +198,8 @@ def decline(
         reason=reason,
         actor=principal.username,
         decided_on=today,
+        reason_code=reason_code,
+        chosen_rank=row.rank,
     )
     placements = [(p.child_id, p.household_id) for p in row.placements]
     record(
@@ -179,9 +212,11 @@ def decline(
         detail={
             "request_id": row.request_id,
             "placements": [{"child_id": c, "household_id": h} for c, h in placements],
+            "reason_code": reason_code,
+            "rank": row.rank,
         },
     )
-    log.info("declined", recommendation_id=recommendation_id, request_id=row.request_id)
+    log.info("declined", recommendation_id=recommendation_id, request_id=row.request_id, reason_code=reason_code)
     return DecisionOut(
         decision_id=decision.id,
         recommendation_id=recommendation_id,
@@ -191,4 +226,57 @@ def decline(
         decided_on=today,
         placements=[PlacementOut(child_id=c, household_id=h) for c, h in placements],
         withdrawn=[],
+        reason_code=reason_code,
+        chosen_rank=row.rank,
     )
+
+
+def placement_rows(
+    index: SnapshotIndex,
+    request_id: str,
+    placements: Sequence[tuple[str, str]],
+    recommendation: RecommendationRow,
+    decision_id: int,
+    today: dt.date,
+) -> list[dict[str, Any]]:
+    """One placement record per child of an accepted option, with what the outcomes report reads:
+    distance, in-house or IFA, siblings together or split, skills matched, and the child as at the start."""
+    request = index.request(request_id)
+    households_used = {h for _, h in placements}
+    siblings = "single" if len(request.children) == 1 else "together" if len(households_used) == 1 else "split"
+    criteria: dict[str, int] = {}
+    for criterion in recommendation.option.get("criteria", []):
+        criteria[str(criterion["id"])] = criteria.get(str(criterion["id"]), 0) + int(criterion["points"])
+    rows: list[dict[str, Any]] = []
+    for child_id, household_id in placements:
+        child = index.children[child_id]
+        household = index.household(household_id)
+        distance = None
+        if child.location is not None:
+            distance = round(
+                haversine_km(child.location.lat, child.location.lon, household.location.lat, household.location.lon), 2
+            )
+        wanted = set(child.needs.would_benefit)
+        rows.append(
+            {
+                "child_id": child_id,
+                "household_id": household_id,
+                "request_id": request_id,
+                "recommendation_id": recommendation.id,
+                "decision_id": decision_id,
+                "source": "service",
+                "provider": household.provider,
+                "started_on": today,
+                "distance_km": distance,
+                "siblings": siblings,
+                "skills_matched": bool(wanted & set(household.approval.skills)) if wanted else None,
+                "age_at_start": age_on(child.date_of_birth, today),
+                "disabled": is_disabled(child),
+                "ethnicity": child.ethnicity,
+                "sibling_group_size": len(request.children),
+                "days_waiting": None if request.received_on is None else max(0, (today - request.received_on).days),
+                "criteria": criteria,
+                "created_at": utcnow(),
+            }
+        )
+    return rows

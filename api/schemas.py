@@ -12,6 +12,7 @@ from typing import Annotated, Any, Generic, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator
 
 from api.auth import Role
+from domain.outcomes import DeclineReason
 from domain.snapshot import Approval, Id, Location, Preferences
 from domain.vocab import CarerType, Provider
 
@@ -93,6 +94,13 @@ class DecisionIn(Input):
     """A social worker's decision on a recommendation, and why."""
 
     reason: Reason
+    reason_code: DeclineReason | None = Field(
+        default=None,
+        description="Declines only: why, from a short list (`carer_declined`, `child_plan_changed`, "
+        "`safeguarding_concern`, `distance_school`, `sibling_fit`, `information_missing`, `other`); "
+        "`other` when omitted, with `reason` saying what. Refused on an accept.",
+        examples=["distance_school"],
+    )
 
 
 class DecisionOut(BaseModel):
@@ -104,6 +112,12 @@ class DecisionOut(BaseModel):
     decided_on: dt.date
     placements: list[PlacementOut]
     withdrawn: list[int] = Field(description="Other recommendations withdrawn because they can no longer hold.")
+    reason_code: str | None = Field(default=None, description="A decline's reason code.")
+    chosen_rank: int | None = Field(default=None, description="The rank of the option decided on.")
+    top_recommendation_id: int | None = Field(
+        default=None, description="Accepts: the rank-1 option of the same run when the worker chose."
+    )
+    placement_ids: list[int] = Field(default_factory=list, description="Accepts: the placements made, one per child.")
 
 
 class PlacementOut(BaseModel):

@@ -151,6 +151,15 @@ class Child(Strict):
     location: Location | None = Field(default=None, description="Home or school location; null = unknown.")
     sibling_group: Id | None = Field(default=None, description="Sibling group id, if any.")
     previous_households: list[Id] = Field(default_factory=list, description="Households the child lived with.")
+    ethnicity: str | None = Field(
+        default=None,
+        max_length=16,
+        pattern=r"^[A-Z]{4}$",
+        exclude_if=lambda value: value is None,
+        description="Ethnicity (SSDA903 ETHNIC code, e.g. WBRI), for the outcomes report's breakdowns only: never"
+        " a scoring input (cultural needs are stated in `cultural_needs`). Omitted when not recorded.",
+        examples=["WBRI"],
+    )
 
 
 class Request(Strict):

@@ -129,6 +129,7 @@ class Header:
     dob: dt.date
     mother: bool
     year: int
+    ethnic: str | None = None
 
 
 @dataclass(frozen=True)
@@ -145,6 +146,7 @@ class Episode:
     year: int
     source: str
     row: int
+    reason_place_change: str | None = None
 
     @property
     def category(self) -> str:
@@ -301,7 +303,7 @@ def read_return(directory: str | Path) -> Return903:
                 continue
             sex = _code(record, "SEX", SEX_CODES, where, problems)
             dob = _date(record, "DOB", where, problems, required=True)
-            _code(record, "ETHNIC", ETHNIC_CODES, where, problems)
+            ethnic = _code(record, "ETHNIC", ETHNIC_CODES, where, problems)
             if sex is None and record.get("SEX") is None:
                 problems.append(Problem(str(path), f"row {number}", "SEX", "a code is required"))
             if dob is not None and dob > dt.date(year, 3, 31):
@@ -309,7 +311,7 @@ def read_return(directory: str | Path) -> Return903:
             if sex is None or dob is None:
                 continue
             mother = (record.get("MOTHER") or "").strip() in {"1", "1.0"}
-            headers[child] = Header(child, sex, dob, mother, year)  # the latest year's header wins
+            headers[child] = Header(child, sex, dob, mother, year, ethnic)  # the latest year's header wins
 
     by_key: dict[tuple[str, dt.date], Episode] = {}
     for year in sorted(episode_files):
@@ -329,7 +331,7 @@ def read_return(directory: str | Path) -> Return903:
             provider = _code(record, "PLACE_PROVIDER", PROVIDER_CODES, where, problems)
             rec = _code(record, "REC", REC_CODES, where, problems)
             _code(record, "CIN", CIN_CODES, where, problems)
-            _code(record, "REASON_PLACE_CHANGE", REASON_PLACE_CHANGE_CODES, where, problems)
+            change = _code(record, "REASON_PLACE_CHANGE", REASON_PLACE_CHANGE_CODES, where, problems)
             for column, value in (("RNE", rne), ("LS", ls), ("PLACE", place)):
                 if value is None and record.get(column) is None:
                     problems.append(Problem(str(path), f"row {number}", column, "a code is required"))
@@ -374,6 +376,7 @@ def read_return(directory: str | Path) -> Return903:
                 year,
                 str(path),
                 number,
+                change,
             )
     episodes = sorted(by_key.values(), key=lambda e: (e.child, e.decom))
     _check_sequences(episodes, problems)
@@ -424,6 +427,7 @@ class Spell:
     ls: str
     mother: bool
     sex: str
+    reason_place_change: str | None = None  # of the spell's last episode: why it ended in a move
 
     @property
     def age_at_start(self) -> int:
@@ -475,6 +479,7 @@ def _spell(group: Sequence[Episode], header: Header, moved: bool) -> Spell:
         ls=first.ls,
         mother=header.mother,
         sex=header.sex,
+        reason_place_change=last.reason_place_change,
     )
 
 

@@ -227,6 +227,7 @@ def child_to_domain(row: ChildRow) -> Child:
             "location": location,
             "sibling_group": row.sibling_group,
             "previous_households": row.previous_households,
+            "ethnicity": row.ethnicity,
         }
     )
 
@@ -250,6 +251,7 @@ def set_child(row: ChildRow, child: Child) -> None:
     row.postcode_district = None if child.location is None else child.location.postcode_district
     row.sibling_group = child.sibling_group
     row.previous_households = list(child.previous_households)
+    row.ethnicity = child.ethnicity
 
 
 def request_to_domain(row: RequestRow) -> Request:

@@ -265,6 +265,8 @@ class ChildRow(Base):
     previous_households: Mapped[list[str]] = mapped_column(JSON, default=list)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # Issue 10: for the outcomes report's breakdowns only; never read by scoring (an SSDA903 ETHNIC code).
+    ethnicity: Mapped[str | None] = mapped_column(String(16))
 
 
 class RequestRow(Base):
@@ -418,6 +420,57 @@ class DecisionRow(Base):
     decided_by: Mapped[str] = mapped_column(String(64))
     decided_on: Mapped[dt.date] = mapped_column(Date)
     decided_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Issue 10: a decline's reason code (``domain.outcomes.DECLINE_REASONS``); for an accept, the rank the
+    # worker chose and the rank-1 option of the same run at that time (its recommendation, households, score).
+    reason_code: Mapped[str | None] = mapped_column(String(32))
+    chosen_rank: Mapped[int | None] = mapped_column(Integer)
+    top_recommendation_id: Mapped[int | None] = mapped_column(Integer)
+    top_household_ids: Mapped[list[str] | None] = mapped_column(JSON)
+    top_score: Mapped[float | None] = mapped_column(Float)
+
+
+class PlacementRow(Base):
+    """One child living with one household: made when an option is accepted, or imported from SSDA903.
+
+    Ended with a date and whether it was planned; an unplanned ending (a disruption) gives its reason
+    (``domain.outcomes.DISRUPTION_REASONS``). The child's characteristics are kept as they were at the
+    start, for the outcomes report (age, disability, ethnicity, sibling group size, days waiting).
+    History rows have no household or request; ``source_ref`` makes a re-import skip what it has.
+    """
+
+    __tablename__ = "placements"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    child_id: Mapped[str] = _id(index=True)
+    household_id: Mapped[str | None] = _id()
+    request_id: Mapped[str | None] = _id()
+    recommendation_id: Mapped[int | None] = mapped_column(Integer)
+    decision_id: Mapped[int | None] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(String(16))
+    source_ref: Mapped[str | None] = mapped_column(String(128), unique=True)
+    provider: Mapped[str | None] = mapped_column(String(16))
+    started_on: Mapped[dt.date] = mapped_column(Date, index=True)
+    planned_end_on: Mapped[dt.date | None] = mapped_column(Date)
+    ended_on: Mapped[dt.date | None] = mapped_column(Date)
+    ending: Mapped[str | None] = mapped_column(String(16))
+    disruption_reason: Mapped[str | None] = mapped_column(String(32))
+    end_note: Mapped[str | None] = mapped_column(Text)
+    distance_km: Mapped[float | None] = mapped_column(Float)
+    siblings: Mapped[str | None] = mapped_column(String(16))
+    skills_matched: Mapped[bool | None] = mapped_column(Boolean)
+    age_at_start: Mapped[int | None] = mapped_column(Integer)
+    disabled: Mapped[bool | None] = mapped_column(Boolean)
+    ethnicity: Mapped[str | None] = mapped_column(String(16))
+    sibling_group_size: Mapped[int | None] = mapped_column(Integer)
+    days_waiting: Mapped[int | None] = mapped_column(Integer)
+    criteria: Mapped[dict[str, int] | None] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ended_by: Mapped[str | None] = mapped_column(String(64))
+
+    __table_args__ = (
+        CheckConstraint("ended_on IS NULL OR ended_on >= started_on", name="ends_after_start"),
+        CheckConstraint("ending IS NULL OR ending IN ('planned', 'unplanned')", name="ending_planned_or_unplanned"),
+    )
 
 
 class UserRow(Base):

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, Query
 from api import decisions
 from api.audit import record
 from api.deps import CASEWORK, ID_PATTERN, Limit, Offset, Principal, ReposDep, ServicesDep, allow
-from api.errors import error_responses
+from api.errors import body_error, error_responses
 from api.schemas import DecisionIn, DecisionOut, ListPage, RecommendationOut
 from store.models import RecommendationRow
 
@@ -68,8 +68,11 @@ def accept(
     """Accept: the children move in, the request is placed, options that can no longer hold are withdrawn.
 
     409 when another decision got there first (the household is full, the request is placed...), with
-    the reason. An option relaxing a hard rule needs a manager.
+    the reason. An option relaxing a hard rule needs a manager. The decision records the rank chosen and
+    the rank-1 option; each child placed gets a placement record (``/placements``).
     """
+    if decision.reason_code is not None:
+        raise body_error("reason_code", "a reason code is for declines; an accept gives its reason as text")
     return decisions.accept(services, repos, user, recommendation_id, decision.reason)
 
 
@@ -77,5 +80,5 @@ def accept(
 def decline(
     user: Casework, services: ServicesDep, repos: ReposDep, recommendation_id: RecommendationId, decision: DecisionIn
 ) -> DecisionOut:
-    """Decline, with the reason; the request keeps waiting."""
-    return decisions.decline(services, repos, user, recommendation_id, decision.reason)
+    """Decline, with a reason code (``other`` when omitted) and the reason; the request keeps waiting."""
+    return decisions.decline(services, repos, user, recommendation_id, decision.reason, decision.reason_code or "other")

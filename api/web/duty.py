@@ -24,11 +24,12 @@ from api.routers import children as children_router
 from api.routers import recommendations as recommendations_router
 from api.routers import requests as requests_router
 from api.schemas import DecisionIn
-from api.web.render import redirect, render
+from api.web.render import redirect, render, templates
 from api.web.session import PREFIX, CaseworkPage, ManagerPage, PageError
 from constraints.registry import RULES_BY_ID
 from domain.ages import age_on
 from domain.geo import haversine_km
+from domain.outcomes import DECLINE_REASON_TITLES, DECLINE_REASONS
 from domain.snapshot import Child
 from domain.snapshot import Request as PlacementRequest
 from matching.index import SnapshotIndex
@@ -49,6 +50,8 @@ CRITERION_TITLES = {c.id: c.title for c in CRITERIA} | {
     "relaxation": "Rule set aside",
 }
 RecommendationId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+# The decline reasons offered beside each option (issue 10).
+templates.env.globals["decline_reasons"] = DECLINE_REASON_TITLES
 
 
 def rule_title(rule_id: str) -> str:
@@ -285,9 +288,11 @@ def decide(
     recommendation_id: RecommendationId,
     outcome: Literal["accept", "decline"],
     reason: Annotated[str, Form(max_length=2000)] = "",
+    reason_code: Annotated[str, Form(max_length=40)] = "",
 ) -> Response:
     """Accept or decline a recommendation with a reason (the API's decision workflow, same checks):
-    a decision that can no longer hold is refused with the reason, and nothing changes."""
+    a decision that can no longer hold is refused with the reason, and nothing changes. A decline
+    carries a reason code (``other`` when none is chosen); an accept ignores it."""
     request_id = repos.recommendations.row(recommendation_id).request_id
     back = f"{PREFIX}/requests/{request_id}"
     verb = "accepted" if outcome == "accept" else "declined"
@@ -299,9 +304,16 @@ def decide(
             back,
             f"Back to request {request_id}",
         )
+    code = reason_code.strip() or None
+    if outcome == "decline" and code is not None and code not in DECLINE_REASONS:
+        raise PageError(
+            422, f"Not {verb}: unknown reason code {code!r}", "Choose a reason from the list.", back,
+            f"Back to request {request_id}",
+        )  # fmt: skip
     endpoint = recommendations_router.accept if outcome == "accept" else recommendations_router.decline
+    decision = DecisionIn.model_validate({"reason": reason, "reason_code": code if outcome == "decline" else None})
     try:
-        decided = endpoint(user, services, repos, recommendation_id, DecisionIn(reason=reason))
+        decided = endpoint(user, services, repos, recommendation_id, decision)
     except ApiError as error:
         if error.status == 409:
             title = f"Not {verb}: this option no longer holds"

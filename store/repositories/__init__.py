@@ -9,6 +9,7 @@ from store.repositories.base import MAX_PAGE, Page
 from store.repositories.batch_runs import BatchRunRepository
 from store.repositories.children import ChildRepository
 from store.repositories.households import HouseholdRepository
+from store.repositories.placements import PlacementRepository
 from store.repositories.recommendations import RecommendationRepository
 from store.repositories.requests import OPEN_STATUSES, RequestRepository
 from store.repositories.snapshots import SnapshotRepository
@@ -32,3 +33,4 @@ class Repositories:
         self.users = UserRepository(session)
         self.audit = AuditRepository(session)
         self.stats = StatsRepository(session)
+        self.placements = PlacementRepository(session)

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import selectinload
 
+from domain.outcomes import DecisionFacts, OptionFacts
 from store.errors import NotFound
 from store.models import (
     DecisionRow,
@@ -167,6 +168,9 @@ class RecommendationRepository(Repository):
         reason: str,
         actor: str,
         decided_on: dt.date,
+        reason_code: str | None = None,
+        chosen_rank: int | None = None,
+        top: RecommendationRow | None = None,
     ) -> DecisionRow:
         decision = DecisionRow(
             recommendation_id=recommendation_id,
@@ -175,6 +179,11 @@ class RecommendationRepository(Repository):
             reason=reason,
             decided_by=actor,
             decided_on=decided_on,
+            reason_code=reason_code,
+            chosen_rank=chosen_rank,
+            top_recommendation_id=None if top is None else top.id,
+            top_household_ids=None if top is None else list(dict.fromkeys(p.household_id for p in top.placements)),
+            top_score=None if top is None else top.score,
         )
         self.session.add(decision)
         self.session.flush()
@@ -186,3 +195,64 @@ class RecommendationRepository(Repository):
                 select(DecisionRow).where(DecisionRow.recommendation_id == recommendation_id).order_by(DecisionRow.id)
             )
         )
+
+    def top_of_run(self, match_run_id: int, request_id: str) -> RecommendationRow | None:
+        """The rank-1 option a run offered for a request (what the worker was recommended first)."""
+        return self.session.scalar(
+            select(RecommendationRow)
+            .options(selectinload(RecommendationRow.placements))
+            .where(RecommendationRow.match_run_id == match_run_id, RecommendationRow.request_id == request_id)
+            .order_by(RecommendationRow.rank, RecommendationRow.id)
+            .limit(1)
+        )
+
+    def decision_facts(self, start: dt.date, end: dt.date) -> list[DecisionFacts]:
+        """Every decision taken in ``[start, end]`` with the option decided on and, for an accept, the
+        rank-1 option of the same run, as the outcomes report reads them (in decision order)."""
+        decisions = list(
+            self.session.scalars(
+                select(DecisionRow)
+                .where(DecisionRow.decided_on >= start, DecisionRow.decided_on <= end)
+                .order_by(DecisionRow.id)
+            )
+        )
+        wanted = {d.recommendation_id for d in decisions} | {
+            d.top_recommendation_id for d in decisions if d.top_recommendation_id is not None
+        }
+        options: dict[int, OptionFacts] = {}
+        ids = sorted(wanted)
+        for first in range(0, len(ids), 500):
+            query = (
+                select(RecommendationRow)
+                .options(selectinload(RecommendationRow.placements))
+                .where(RecommendationRow.id.in_(ids[first : first + 500]))
+            )
+            for row in self.session.scalars(query):
+                options[row.id] = _option_facts(row)
+        return [
+            DecisionFacts(
+                decision_id=d.id,
+                request_id=d.request_id,
+                decided_on=d.decided_on,
+                outcome="accepted" if d.outcome == ACCEPTED else "declined",
+                reason_code=d.reason_code,
+                option=options[d.recommendation_id],
+                top=None if d.top_recommendation_id is None else options.get(d.top_recommendation_id),
+            )
+            for d in decisions
+            if d.recommendation_id in options
+        ]
+
+
+def _option_facts(row: RecommendationRow) -> OptionFacts:
+    criteria: dict[str, int] = {}
+    for criterion in row.option.get("criteria", []):
+        key = str(criterion["id"])
+        criteria[key] = criteria.get(key, 0) + int(criterion["points"])
+    return OptionFacts(
+        recommendation_id=row.id,
+        rank=row.rank,
+        score=row.score,
+        households=tuple(dict.fromkeys(p.household_id for p in row.placements)),
+        criteria=criteria,
+    )
