@@ -125,6 +125,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(__import__("api.routers.interop", fromlist=["router"]).router)  # issue 8
     app.include_router(__import__("api.routers.planning", fromlist=["router"]).router)  # issue 6
     app.include_router(__import__("api.routers.placements", fromlist=["router"]).router)  # issue 10
+    app.include_router(__import__("api.routers.reports", fromlist=["router"]).router)  # issue 10
     __import__("api.web", fromlist=["install"]).install(app)  # web pages at /ui, with their static files (issue 7)
     app.add_middleware(HardenedHttp, settings=settings)  # body limits and security headers (issue 9)
     app.add_middleware(AccessLog)

@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from api import cli_interop, cli_planning, cli_service
+from api import cli_data, cli_interop, cli_outcomes, cli_planning, cli_service
 from api.batch import BatchRunning, DataChanged
 from domain.errors import InputError
 from domain.load import load_snapshot
@@ -256,6 +256,8 @@ def fixtures_generate(
 cli_service.register(app)
 cli_interop.register(app)
 cli_planning.register(app)
+cli_data.register(app)
+cli_outcomes.register(app)
 
 
 def main() -> None:
