@@ -124,6 +124,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         app.include_router(module.router)
     app.include_router(__import__("api.routers.interop", fromlist=["router"]).router)  # issue 8
     app.include_router(__import__("api.routers.planning", fromlist=["router"]).router)  # issue 6
+    app.include_router(__import__("api.routers.data_protection", fromlist=["router"]).router)  # issue 9
     app.include_router(__import__("api.routers.placements", fromlist=["router"]).router)  # issue 10
     app.include_router(__import__("api.routers.reports", fromlist=["router"]).router)  # issue 10
     __import__("api.web", fromlist=["install"]).install(app)  # web pages at /ui, with their static files (issue 7)

@@ -43,6 +43,13 @@ class Settings(BaseSettings):
     today: dt.date | None = Field(
         default=None, description="Fixed 'today' for decisions and snapshots (tests, demos); unset = the clock."
     )
+    retention_days: int = Field(
+        default=730,
+        ge=1,
+        le=36500,
+        description="Days a closed placement request (placed, closed, withdrawn) and what hangs off it are kept "
+        "after its last change; `placematch purge` deletes older ones (issue 9, SECURITY.md).",
+    )
     rank_top_max: int = Field(default=50, ge=1, le=500, description="Most options one rank call may ask for.")
     rank_cache_size: int = Field(
         default=256, ge=0, description="Rank answers kept per process, per snapshot revision (0 = off)."
