@@ -21,7 +21,7 @@ from starlette.routing import Route
 from api.deps import Services, ServicesDep, current_principal
 from api.errors import ApiError
 from api.login import TooManyAttempts, client_address, sign_in
-from api.web import duty, households, planner
+from api.web import duty, households, planner, reports
 from api.web.render import STATIC, render
 from api.web.session import (
     CSRF_FIELD,
@@ -212,7 +212,7 @@ def create_web_app(services: Services) -> FastAPI:
     """The pages as an app of their own, sharing the API's services (settings, database, caches)."""
     web = FastAPI(title="placematch pages", docs_url=None, redoc_url=None, openapi_url=None)
     web.state.services = services
-    for module in (duty, households, planner):
+    for module in (duty, households, planner, reports):
         web.include_router(module.router, include_in_schema=False)
     web.include_router(router, include_in_schema=False)
     web.mount("/static", StaticFiles(directory=STATIC), name="static")

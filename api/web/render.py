@@ -24,6 +24,7 @@ NAV: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("Waiting requests", f"{PREFIX}/requests", CASEWORK),
     ("Households", f"{PREFIX}/households", HOUSEHOLD_READERS),
     ("Planning", f"{PREFIX}/planning", AGGREGATE),
+    ("Outcomes", f"{PREFIX}/reports/outcomes", ("manager",)),
 )
 
 #: Words for the vocabularies' ids, where the id alone reads badly.
