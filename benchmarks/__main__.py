@@ -16,6 +16,7 @@ KINDS = {
     "batch": "benchmarks.batch",
     "replay": "benchmarks.replay",
     "simulate": "benchmarks.simulate",
+    "load": "benchmarks.load",
 }
 
 
