@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match, Route
 
 from domain.errors import InputError
 from store.errors import Conflict, NotFound
@@ -106,6 +107,15 @@ def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     return {status: {"model": ErrorBody, "description": words[status]} for status in statuses}
 
 
+def _methods_for(request: Request) -> list[str]:
+    """The methods some route of the app answers at the request's path."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        if isinstance(route, Route) and route.methods and route.matches(request.scope)[0] != Match.NONE:
+            methods |= route.methods
+    return sorted(methods)
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers that give every error the one shape."""
 
@@ -144,11 +154,19 @@ def install(app: FastAPI) -> None:
         ]
         return error_response(422, items)
 
-    async def on_http(_: Request, error: Exception) -> JSONResponse:
+    async def on_http(request: Request, error: Exception) -> JSONResponse:
         assert isinstance(error, StarletteHTTPException)
+        headers = getattr(error, "headers", None)
+        if error.status_code == 400:  # a body FastAPI could not parse (bad multipart, bad encoding): the body's fault
+            item = ErrorItem(
+                loc=["body"], msg=f"{request.method} {request.url.path}: {error.detail}", type="value_error"
+            )
+            return error_response(422, [item])
+        if error.status_code == 405:  # every method the path answers, not only those of the first route matched
+            headers = {**(headers or {}), "Allow": ", ".join(_methods_for(request))}
         loc: Loc = ["path"] if error.status_code in (404, 405) else []
         item = ErrorItem(loc=loc, msg=str(error.detail), type="http_error")
-        return error_response(error.status_code, [item], headers=getattr(error, "headers", None))
+        return error_response(error.status_code, [item], headers=headers)
 
     async def on_integrity(_: Request, error: Exception) -> JSONResponse:
         log.warning("integrity_conflict", error=type(getattr(error, "orig", error)).__name__)

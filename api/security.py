@@ -154,6 +154,12 @@ class HardenedHttp:
                 break
         body = b"".join(chunks)
         if _is_json(headers):
+            try:
+                body.decode("utf-8")
+            except UnicodeDecodeError as error:
+                msg = f"the body is not UTF-8 text, as JSON must be (byte {error.start})"
+                await self._refuse(scope, sending, 422, msg, "json_invalid")
+                return
             depth = json_depth(body)
             if depth > self.settings.max_json_depth:
                 msg = f"JSON nested {depth} deep; at most {self.settings.max_json_depth} levels are accepted"
