@@ -233,3 +233,37 @@ def test_an_uploaded_scenario_runs_to_its_charts_and_a_bad_one_is_explained(clie
     assert "Key figures of run" in results.text
     chart = client.get(f"{run_url}/charts/fan_chart.png")
     assert chart.status_code == 200 and chart.headers["content-type"] == "image/png"
+
+
+def test_every_form_post_refuses_a_missing_or_forged_csrf_token_and_changes_nothing(
+    app: FastAPI, client: TestClient
+) -> None:
+    """Walks every POST route of the pages (so a new form is covered): without the session's CSRF token,
+    or with a forged one, or with another user's, each is refused with 403 and the database is as it was."""
+    checked = []
+    other = sign_in(client, "planner")  # a real token, but of another session
+    for method, path, roles in page_routes(app):
+        if method != "POST" or roles is None:
+            continue
+        role = next(r for r in ("duty", "manager", "planner", "admin") if r in roles)
+        client.cookies.clear()
+        token = sign_in(client, role)
+        before = client.get("/snapshots/export", headers={"Authorization": f"Bearer {_bearer(client, 'admin')}"})
+        url = _url(path.replace("{outcome}", "decline"))
+        for forged in ({}, {"csrf_token": "forged"}, {"csrf_token": other}, {"csrf_token": token[:-1]}):
+            response = client.post(url, data={**forged, "reason": "csrf probe", "time_limit_s": "1"})
+            assert response.status_code == 403, f"POST {path} with {forged}: {response.status_code}"
+            assert "This form has expired" in response.text
+        after = client.get("/snapshots/export", headers={"Authorization": f"Bearer {_bearer(client, 'admin')}"})
+        assert after.json() == before.json(), f"POST {path} changed the records"
+        home = client.get(f"{PREFIX}/")  # still signed in: signing out needs the token too
+        assert home.status_code == 303 and not home.headers["location"].startswith(f"{PREFIX}/login")
+        checked.append(path)
+    assert {"/logout", "/batch", "/requests/{request_id}/rank", "/planning/upload"} <= set(checked), checked
+
+
+def _bearer(client: TestClient, username: str) -> str:
+    response = client.post("/auth/token", data={"username": username, "password": PASSWORD})
+    assert response.status_code == 200, response.text
+    token: str = response.json()["access_token"]
+    return token
