@@ -25,10 +25,17 @@ class CachedSnapshot:
 
 
 class SnapshotCache:
-    """The latest snapshot this process built, valid while the revision has not moved."""
+    """The latest snapshot this process built, valid while the revision has not moved.
+
+    When the revision has moved, one thread brings the snapshot up to date while the others wait for it
+    (fifty duty workers ranking just after an accept would otherwise each read every household again),
+    reading again only the records the new revisions changed (``snapshot_changes``), or everything when
+    those are not on record.
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
+        self._building = threading.Lock()
         self._entry: tuple[int, dt.date, Snapshot] | None = None
 
     def current(self, session: Session, as_of: dt.date) -> CachedSnapshot:
@@ -41,15 +48,33 @@ class SnapshotCache:
         if snapshot_changed(session):
             return CachedSnapshot(repository.load(as_of), -1)
         revision = repository.revision()
-        entry = self._entry
-        if entry is not None and entry[0] == revision and entry[1] == as_of:
-            return CachedSnapshot(entry[2], revision)
-        snapshot = repository.load(as_of)
-        if repository.revision() == revision:
-            with self._lock:
-                if self._entry is None or self._entry[0] <= revision:
-                    self._entry = (revision, as_of, snapshot)
+        found = self._fresh(revision, as_of)
+        if found is not None:
+            return found
+        with self._building:
+            found = self._fresh(revision, as_of)  # another thread may have built it while this one waited
+            if found is not None:
+                return found
+            snapshot = self._build(repository, revision, as_of)
+            if repository.revision() == revision:
+                with self._lock:
+                    if self._entry is None or self._entry[0] <= revision:
+                        self._entry = (revision, as_of, snapshot)
         return CachedSnapshot(snapshot, revision)
+
+    def _fresh(self, revision: int, as_of: dt.date) -> CachedSnapshot | None:
+        entry = self._entry
+        if entry is not None and entry[0] >= revision and entry[1] == as_of:
+            return CachedSnapshot(entry[2], entry[0])
+        return None
+
+    def _build(self, repository: SnapshotRepository, revision: int, as_of: dt.date) -> Snapshot:
+        entry = self._entry
+        if entry is not None and entry[1] == as_of and entry[0] < revision:
+            changes = repository.changes_since(entry[0], revision)
+            if changes is not None:
+                return repository.catch_up(entry[2], changes, as_of)
+        return repository.load(as_of)
 
     def clear(self) -> None:
         with self._lock:

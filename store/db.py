@@ -8,21 +8,40 @@ PostgreSQL: READ COMMITTED with explicit row locks where two writers could colli
 ``store.repositories.recommendations``).
 
 Every transaction that changes snapshot data (households, children, requests, policy) bumps the
-``revision`` counter just before it commits, so readers can cache the snapshot per revision.
+``revision`` counter just before it commits, so readers can cache the snapshot per revision, and records
+which households, children and requests it changed (``snapshot_changes``), so a reader holding an older
+revision reloads only those. The ids come from the ORM's unit of work (every new, changed or deleted row
+of a snapshot table, mapped to its household, child or request) and from ``mark_snapshot_changed``,
+which statements outside the unit of work (bulk updates and deletes) must call; a mark without ids
+means "everything changed".
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, update
+from sqlalchemy import Engine, create_engine, delete, event, insert, select, update
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, UOWTransaction, sessionmaker
 
-from store.models import StoreMeta
+from store.models import (
+    ApprovalRow,
+    ChildRow,
+    CurrentChildRow,
+    DoNotPlaceRow,
+    ExemptionRow,
+    HoldRow,
+    HouseholdRow,
+    PolicyRow,
+    RequestChildRow,
+    RequestRow,
+    SnapshotChangeRow,
+    StoreMeta,
+)
 
 #: Seconds a SQLite writer waits for the database lock before giving up.
 SQLITE_BUSY_TIMEOUT_S = 30.0
@@ -31,6 +50,11 @@ SQLITE_BUSY_TIMEOUT_S = 30.0
 REVISION_KEY = "revision"
 
 _CHANGED = "placematch_snapshot_changed"
+
+#: Revisions whose changes are kept; a reader further behind than this reloads the whole snapshot.
+CHANGES_KEPT = 1000
+#: Ids one transaction records at most; past this (a whole import) it records "everything changed".
+CHANGED_IDS_MAX = 500
 
 #: Execution option marking an engine whose transactions only read (SQLite: a plain deferred BEGIN).
 READ_ONLY_OPTION = "placematch_read_only"
@@ -87,20 +111,103 @@ def make_engine(url: str | URL, **kwargs: Any) -> Engine:
     return create_engine(parsed, **kwargs)
 
 
-def mark_snapshot_changed(session: Session) -> None:
-    """Note that this transaction changes snapshot data; the revision is bumped when it commits."""
-    session.info[_CHANGED] = True
+@dataclass
+class SnapshotChanges:
+    """What one or more transactions changed in the snapshot: ids by kind, or everything."""
+
+    everything: bool = False
+    households: set[str] = field(default_factory=set)
+    children: set[str] = field(default_factory=set)
+    requests: set[str] = field(default_factory=set)
+
+    def add(self, kind: str, entity_id: str | None) -> None:
+        if kind == "all" or entity_id is None:
+            self.everything = True
+        else:
+            {"household": self.households, "child": self.children, "request": self.requests}[kind].add(entity_id)
+
+    def rows(self) -> list[tuple[str, str | None]]:
+        """(kind, id) per change; one ("all", None) when everything changed or the ids are too many."""
+        ids = [
+            *(("household", i) for i in sorted(self.households)),
+            *(("child", i) for i in sorted(self.children)),
+            *(("request", i) for i in sorted(self.requests)),
+        ]
+        return [("all", None)] if self.everything or len(ids) > CHANGED_IDS_MAX else list(ids)
+
+
+def _changes(session: Session) -> SnapshotChanges:
+    changes = session.info.get(_CHANGED)
+    if not isinstance(changes, SnapshotChanges):
+        changes = session.info[_CHANGED] = SnapshotChanges()
+    return changes
+
+
+def mark_snapshot_changed(
+    session: Session, *, households: Iterable[str] = (), children: Iterable[str] = (), requests: Iterable[str] = ()
+) -> None:
+    """Note that this transaction changes snapshot data: these records, or (given no ids) everything.
+
+    The revision is bumped and the changes recorded when it commits.
+    """
+    changes = _changes(session)
+    before = len(changes.households) + len(changes.children) + len(changes.requests)
+    changes.households.update(households)
+    changes.children.update(children)
+    changes.requests.update(requests)
+    if len(changes.households) + len(changes.children) + len(changes.requests) == before:
+        changes.everything = True
 
 
 def snapshot_changed(session: Session) -> bool:
     """Whether this transaction has changed snapshot data that it has not committed yet."""
-    return bool(session.info.get(_CHANGED))
+    return _CHANGED in session.info
+
+
+#: Snapshot tables and how a row names the record it belongs to.
+_OWNERS: dict[type[Any], tuple[str, str]] = {
+    HouseholdRow: ("household", "id"),
+    ApprovalRow: ("household", "household_id"),
+    ExemptionRow: ("household", "household_id"),
+    HoldRow: ("household", "household_id"),
+    CurrentChildRow: ("household", "household_id"),
+    DoNotPlaceRow: ("household", "household_id"),
+    ChildRow: ("child", "id"),
+    RequestRow: ("request", "id"),
+    RequestChildRow: ("request", "request_id"),
+    PolicyRow: ("all", "id"),
+}
+
+
+def _track_flush(session: Session, _flush: UOWTransaction, _instances: object) -> None:
+    """Record every snapshot record the unit of work is about to insert, change or delete."""
+    for row in [*session.new, *session.dirty, *session.deleted]:
+        owner = _OWNERS.get(type(row))
+        if owner is None or (row in session.dirty and not session.is_modified(row)):
+            continue
+        kind, attribute = owner
+        entity_id = getattr(row, attribute, None)
+        if kind == "all":
+            _changes(session).everything = True
+        elif entity_id is not None:
+            _changes(session).add(kind, str(entity_id))
+        # A new row without its owner's id yet was added through the owner's collection, which marks
+        # the owner itself as changed.
 
 
 def _bump_revision(session: Session) -> None:
-    """Bump the revision last of all, so that its row lock is the last one a writer takes."""
-    if session.info.pop(_CHANGED, False):
-        session.execute(update(StoreMeta).where(StoreMeta.key == REVISION_KEY).values(value=StoreMeta.value + 1))
+    """Bump the revision and record what changed, last of all, so its row lock is the last a writer takes."""
+    session.flush()  # the commit's own flush comes after this hook: record what it would write first
+    changes = session.info.pop(_CHANGED, None)
+    if not isinstance(changes, SnapshotChanges):
+        return
+    session.execute(update(StoreMeta).where(StoreMeta.key == REVISION_KEY).values(value=StoreMeta.value + 1))
+    revision = session.scalar(select(StoreMeta.value).where(StoreMeta.key == REVISION_KEY))
+    if revision is None:  # no counter row (a database not made by our migrations): nothing to record against
+        return
+    rows = [{"revision": revision, "kind": kind, "entity_id": entity_id} for kind, entity_id in changes.rows()]
+    session.execute(insert(SnapshotChangeRow), rows)
+    session.execute(delete(SnapshotChangeRow).where(SnapshotChangeRow.revision <= revision - CHANGES_KEPT))
 
 
 def _forget_changes(session: Session) -> None:
@@ -114,6 +221,7 @@ class Database:
         self.url = normalise_url(url)
         self.engine = make_engine(self.url, **engine_kwargs)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        event.listen(self.sessions, "before_flush", _track_flush)
         event.listen(self.sessions, "before_commit", _bump_revision)
         event.listen(self.sessions, "after_rollback", _forget_changes)
         self.read_sessions = sessionmaker(

@@ -92,6 +92,18 @@ class StoreMeta(Base):
     value: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class SnapshotChangeRow(Base):
+    """Which snapshot records one committed revision changed, so that a cached snapshot can catch up on
+    just those instead of reading every household again (``kind``: household, child, request, or all)."""
+
+    __tablename__ = "snapshot_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    revision: Mapped[int] = mapped_column(Integer, index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    entity_id: Mapped[str | None] = mapped_column(String(ID_LENGTH))
+
+
 class PolicyRow(Base):
     """The council's policy overrides (one row, id 1)."""
 

@@ -54,7 +54,7 @@ class ChildRepository(Repository):
             row = ChildRow(id=child.id)
             self.session.add(row)
         set_child(row, child)
-        mark_snapshot_changed(self.session)
+        mark_snapshot_changed(self.session, children=[child.id])
         if flush:
             self.session.flush()
         return child_to_domain(row)
@@ -65,5 +65,5 @@ class ChildRepository(Repository):
         if self.session.scalar(select(exists().where(RequestChildRow.child_id == child_id))):
             raise Conflict(f"child {child_id} is named in a placement request", field="child_id")
         self.session.delete(row)
-        mark_snapshot_changed(self.session)
+        mark_snapshot_changed(self.session, children=[child_id])
         self.session.flush()

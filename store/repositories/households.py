@@ -107,7 +107,7 @@ class HouseholdRepository(Repository):
         if not record_only:
             self._set_hold(row, household, actor)
             set_current_children(row, list(household.current_children))
-        mark_snapshot_changed(self.session)
+        mark_snapshot_changed(self.session, households=[household.id])
         return row
 
     def _set_hold(self, row: HouseholdRow, household: Household, actor: str) -> None:
@@ -147,13 +147,13 @@ class HouseholdRepository(Repository):
                 field="household_id",
             )
         self.session.delete(row)
-        mark_snapshot_changed(self.session)
+        mark_snapshot_changed(self.session, households=[household_id])
         self.session.flush()
 
     def set_approval(self, household_id: str, approval: Approval) -> Household:
         row = self.row(household_id)
         set_approval(row, approval)
-        mark_snapshot_changed(self.session)
+        mark_snapshot_changed(self.session, households=[household_id])
         self.session.flush()
         return household_to_domain(row)
 
@@ -184,7 +184,7 @@ class HouseholdRepository(Repository):
             created_by=actor,
         )
         row.holds.append(hold)
-        mark_snapshot_changed(self.session)
+        mark_snapshot_changed(self.session, households=[household_id])
         self.session.flush()
         return hold
 
@@ -195,7 +195,7 @@ class HouseholdRepository(Repository):
             raise NotFound("hold on household", household_id)
         hold.released_at = utcnow()
         hold.released_by = actor
-        mark_snapshot_changed(self.session)
+        mark_snapshot_changed(self.session, households=[household_id])
         self.session.flush()
         return hold
 
@@ -208,7 +208,7 @@ class HouseholdRepository(Repository):
             hold.released_at = utcnow()
             hold.released_by = actor
         if holds:
-            mark_snapshot_changed(self.session)
+            mark_snapshot_changed(self.session, households=[h.household_id for h in holds])
         return [h.household_id for h in holds]
 
     def add_current_child(self, household_id: str, child: CurrentChild, placed_on: dt.date | None = None) -> None:
@@ -219,7 +219,7 @@ class HouseholdRepository(Repository):
         item = current_child_row(household_id, child, position)
         item.placed_on = placed_on
         row.current_children.append(item)
-        mark_snapshot_changed(self.session)
+        mark_snapshot_changed(self.session, households=[household_id])
         self.session.flush()
 
     def remove_current_child(self, household_id: str, child_id: str) -> None:
@@ -228,7 +228,7 @@ class HouseholdRepository(Repository):
         if len(kept) == len(row.current_children):
             raise NotFound("current child", child_id)
         row.current_children = kept
-        mark_snapshot_changed(self.session)
+        mark_snapshot_changed(self.session, households=[household_id])
         self.session.flush()
 
     def households_of_child(self, child_id: str) -> list[str]:
@@ -266,5 +266,5 @@ class HouseholdRepository(Repository):
             item.placed_on = placed_on
             row.current_children.append(item)
         row.bedrooms_free -= bedrooms_used
-        mark_snapshot_changed(self.session)
+        mark_snapshot_changed(self.session, households=[household_id])
         self.session.flush()

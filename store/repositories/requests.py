@@ -85,7 +85,7 @@ class RequestRepository(Repository):
             row.children = []
             self.session.add(row)
         set_request(row, request)
-        mark_snapshot_changed(self.session)
+        mark_snapshot_changed(self.session, requests=[request.id])
         if flush:
             self.session.flush()
         return request_to_domain(row)
@@ -93,7 +93,7 @@ class RequestRepository(Repository):
     def set_status(self, request_id: str, status: str) -> None:
         row = self.row(request_id)
         row.status = status
-        mark_snapshot_changed(self.session)
+        mark_snapshot_changed(self.session, requests=[request_id])
         self.session.flush()
 
     def lock(self, request_id: str) -> str:

@@ -3,22 +3,44 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterable
+from typing import TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
 
 from domain.errors import InputError
 from domain.load import check_references
-from domain.snapshot import Policy, Snapshot
+from domain.snapshot import Child, Household, Policy, Request, Snapshot
 from store.convert import child_to_domain, household_to_domain, request_to_domain
-from store.db import REVISION_KEY, mark_snapshot_changed
-from store.models import ChildRow, PolicyRow, RequestRow, StoreMeta
+from store.db import REVISION_KEY, SnapshotChanges, mark_snapshot_changed
+from store.models import ChildRow, HouseholdRow, PolicyRow, RequestRow, SnapshotChangeRow, StoreMeta
 from store.repositories.base import Repository
 from store.repositories.children import ChildRepository
 from store.repositories.households import HouseholdRepository, household_query
 from store.repositories.requests import RequestRepository
 
 POLICY_ID = 1
+
+
+Record = TypeVar("Record", Household, Child, Request)
+
+
+def _by_id(record: Household | Child | Request) -> str:
+    return record.id
+
+
+def _requests_query() -> Select[RequestRow]:
+    return select(RequestRow).options(selectinload(RequestRow.children))
+
+
+def _replaced(records: list[Record], changed: set[str], read: Callable[[list[str]], Iterable[Record]]) -> list[Record]:
+    """``records`` with those whose id is in ``changed`` read again (in chunks), gone if no longer there."""
+    kept = {r.id: r for r in records if r.id not in changed}
+    ids = sorted(changed)
+    for start in range(0, len(ids), 500):
+        kept.update((r.id, r) for r in read(ids[start : start + 500]))
+    return [kept[k] for k in sorted(kept)]
 
 
 class SnapshotRepository(Repository):
@@ -44,16 +66,60 @@ class SnapshotRepository(Repository):
         mark_snapshot_changed(self.session)
 
     def load(self, as_of: dt.date) -> Snapshot:
-        """Everything one solve sees, as of ``as_of``: every household, child and request on record."""
-        households = [household_to_domain(r) for r in self.session.scalars(household_query().order_by("id"))]
-        children = [child_to_domain(r) for r in self.session.scalars(select(ChildRow).order_by(ChildRow.id))]
-        requests = [
-            request_to_domain(r)
-            for r in self.session.scalars(
-                select(RequestRow).options(selectinload(RequestRow.children)).order_by(RequestRow.id)
+        """Everything one solve sees, as of ``as_of``: every household, child and request on record.
+
+        Records are in id order as Python sorts strings, not as the database collates them, so both
+        databases (and ``catch_up``) give the same order, and so the same rankings.
+        """
+        households = [household_to_domain(r) for r in self.session.scalars(household_query())]
+        children = [child_to_domain(r) for r in self.session.scalars(select(ChildRow))]
+        requests = [request_to_domain(r) for r in self.session.scalars(_requests_query())]
+        return Snapshot(
+            as_of=as_of,
+            policy=self.policy(),
+            households=sorted(households, key=_by_id),
+            children=sorted(children, key=_by_id),
+            requests=sorted(requests, key=_by_id),
+        )
+
+    def changes_since(self, revision: int, upto: int) -> SnapshotChanges | None:
+        """What the revisions after ``revision`` up to ``upto`` changed; None when a reload of everything is
+        needed (one of them changed everything, or is not on record: too old, or bumped by hand)."""
+        rows = self.session.execute(
+            select(SnapshotChangeRow.revision, SnapshotChangeRow.kind, SnapshotChangeRow.entity_id).where(
+                SnapshotChangeRow.revision > revision, SnapshotChangeRow.revision <= upto
             )
-        ]
-        return Snapshot(as_of=as_of, policy=self.policy(), households=households, children=children, requests=requests)
+        ).all()
+        if {row.revision for row in rows} != set(range(revision + 1, upto + 1)):
+            return None
+        changes = SnapshotChanges()
+        for row in rows:
+            changes.add(row.kind, row.entity_id)
+        return None if changes.everything else changes
+
+    def catch_up(self, snapshot: Snapshot, changes: SnapshotChanges, as_of: dt.date) -> Snapshot:
+        """``snapshot`` with the changed records read again (and deleted ones gone), as ``load`` would give."""
+        households = _replaced(
+            snapshot.households,
+            changes.households,
+            lambda ids: map(
+                household_to_domain, self.session.scalars(household_query().where(HouseholdRow.id.in_(ids)))
+            ),
+        )
+        children = _replaced(
+            snapshot.children,
+            changes.children,
+            lambda ids: map(child_to_domain, self.session.scalars(select(ChildRow).where(ChildRow.id.in_(ids)))),
+        )
+        requests = _replaced(
+            snapshot.requests,
+            changes.requests,
+            lambda ids: map(request_to_domain, self.session.scalars(_requests_query().where(RequestRow.id.in_(ids)))),
+        )
+        # The records were validated one by one as they were read; the whole needs no second validation.
+        return snapshot.model_copy(
+            update={"as_of": as_of, "households": households, "children": children, "requests": requests}
+        )
 
     def is_empty(self) -> bool:
         """True when there are no households, children or requests yet (a fresh database)."""
