@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from domain.snapshot import Snapshot
-from store.db import snapshot_changed
+from store.db import SnapshotChanges, pending_changes, snapshot_changed
 from store.repositories.snapshots import SnapshotRepository
 
 
@@ -46,7 +46,7 @@ class SnapshotCache:
         """
         repository = SnapshotRepository(session)
         if snapshot_changed(session):
-            return CachedSnapshot(repository.load(as_of), -1)
+            return CachedSnapshot(self._as_this_transaction_sees_it(repository, session, as_of), -1)
         revision = repository.revision()
         found = self._fresh(revision, as_of)
         if found is not None:
@@ -75,6 +75,21 @@ class SnapshotCache:
             if changes is not None:
                 return repository.catch_up(entry[2], changes, as_of)
         return repository.load(as_of)
+
+    def _as_this_transaction_sees_it(
+        self, repository: SnapshotRepository, session: Session, as_of: dt.date
+    ) -> Snapshot:
+        """The snapshot with this transaction's own uncommitted changes (an accept checking what else still
+        holds): the cached one caught up on them and on whatever others committed since, where that is known."""
+        own = pending_changes(session)
+        entry = self._entry
+        revision = repository.revision()
+        if own.everything or entry is None or entry[1] != as_of or entry[0] > revision:
+            return repository.load(as_of)
+        others = SnapshotChanges() if entry[0] == revision else repository.changes_since(entry[0], revision)
+        if others is None:
+            return repository.load(as_of)
+        return repository.catch_up(entry[2], own.merged(others), as_of)
 
     def clear(self) -> None:
         with self._lock:

@@ -126,6 +126,14 @@ class SnapshotChanges:
         else:
             {"household": self.households, "child": self.children, "request": self.requests}[kind].add(entity_id)
 
+    def merged(self, other: SnapshotChanges) -> SnapshotChanges:
+        return SnapshotChanges(
+            self.everything or other.everything,
+            self.households | other.households,
+            self.children | other.children,
+            self.requests | other.requests,
+        )
+
     def rows(self) -> list[tuple[str, str | None]]:
         """(kind, id) per change; one ("all", None) when everything changed or the ids are too many."""
         ids = [
@@ -162,6 +170,12 @@ def mark_snapshot_changed(
 def snapshot_changed(session: Session) -> bool:
     """Whether this transaction has changed snapshot data that it has not committed yet."""
     return _CHANGED in session.info
+
+
+def pending_changes(session: Session) -> SnapshotChanges:
+    """What this transaction has changed so far and not committed (flushed first, so nothing is missed)."""
+    session.flush()
+    return _changes(session)
 
 
 #: Snapshot tables and how a row names the record it belongs to.

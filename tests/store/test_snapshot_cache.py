@@ -195,3 +195,22 @@ def _record_many(session: Session) -> None:
     """Pretend a thousand revisions went by, then commit one more change."""
     session.execute(update(StoreMeta).where(StoreMeta.key == REVISION_KEY).values(value=StoreMeta.value + 1000))
     Repositories(session).requests.set_status("R1", "withdrawn")
+
+
+def test_a_transaction_sees_its_own_changes_and_others_commits(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _import(database)
+    cache = SnapshotCache()
+    _cached(database, cache)
+    with database.transaction() as session:
+        CHANGES["request closed"](Repositories(session))  # another worker's commit the cache has not seen
+    reads = Reads(monkeypatch)
+    with database.transaction() as session:
+        CHANGES["current child added"](Repositories(session))
+        inside = cache.current(session, AS_OF)
+        assert inside.revision == -1
+        assert (reads.loads, reads.catch_ups) == (0, 1)
+        assert inside.snapshot == Repositories(session).snapshots.load(AS_OF)
+    assert {r.id: r.status for r in inside.snapshot.requests}["R1"] == "withdrawn"
+    assert "K9" in {c.child_id for c in inside.snapshot.households[0].current_children}
