@@ -13,9 +13,11 @@ without ``--snapshot``) goes through ``execute``:
    so that a stable plan stays stable); the snapshot hash is the sha256 of its canonical JSON.
 3. **solve**: ``matching.batch.solve_batch``; each new stage is written to the run row (``GET`` shows it).
 4. **store**, in ONE transaction: lock the households and requests involved (in the order accepting a
-   recommendation takes them), check the snapshot revision has not moved since step 2 (else the run
-   fails: "the data changed while the batch ran"), replace the standing proposals that differ, store the
-   scarcity prices, record the figures and an audit event. Any failure rolls all of it back, then the
+   recommendation takes them); if the snapshot revision has moved since step 2 (duty workers accepted
+   or changed households while the solver ran), keep only the proposals that still pass every rule
+   together on the data as it is now (the others are listed as unplaced, "data changed while the batch
+   ran: ..."); replace the standing proposals that differ, store the scarcity prices, record the
+   figures and an audit event. Any failure rolls all of it back, then the
    run is marked ``failed`` (with the error) in a transaction of its own: a run stopped or failing
    halfway leaves no partial writes.
 
@@ -59,7 +61,7 @@ from api.audit import record
 from api.deps import Principal, Services
 from api.ranking import matching_cache
 from domain.snapshot import Snapshot
-from matching.batch import BatchAnswer, BatchSettings, Match, solve_batch
+from matching.batch import BatchAnswer, BatchSettings, Match, solve_batch, still_holding
 from matching.index import SnapshotIndex
 from store.db import Database
 from store.models import MatchRunRow, RecommendationRow, utcnow
@@ -72,7 +74,6 @@ __all__ = [
     "BatchParameters",
     "BatchRunner",
     "BatchRunning",
-    "DataChanged",
     "RunResult",
     "batch_runner",
     "claim",
@@ -119,10 +120,6 @@ class BatchParameters:
             "lp_bound_max_pairs": settings.lp_bound_max_pairs,
             "scarcity": settings.scarcity,
         }
-
-
-class DataChanged(Exception):
-    """Snapshot data changed while the batch ran: its proposals may no longer hold, so none are stored."""
 
 
 @dataclass(frozen=True)
@@ -236,6 +233,15 @@ def prepare(database: Database, as_of: dt.date) -> PreparedRun:
     return PreparedRun(index, after, snapshot_hash(snapshot), previous)
 
 
+def _snapshot_now(repos: Repositories, prepared: PreparedRun, revision: int) -> Snapshot:
+    """The snapshot at ``revision``: the prepared one caught up on what changed since, where that is known."""
+    as_of = prepared.index.snapshot.as_of
+    changes = repos.snapshots.changes_since(prepared.revision, revision) if revision > prepared.revision else None
+    if changes is None:
+        return repos.snapshots.load(as_of)
+    return repos.snapshots.catch_up(prepared.index.snapshot, changes, as_of)
+
+
 def _store(
     repos: Repositories,
     run_id: int,
@@ -243,9 +249,10 @@ def _store(
     parameters: BatchParameters,
     answer: BatchAnswer,
     principal: Principal,
-) -> tuple[dict[str, Any], bool]:
-    """Write the run's outcome (see the module docstring); returns the batch JSON and whether the
-    scarcity prices changed. Call inside one transaction: it either all commits or none of it does."""
+) -> tuple[BatchAnswer, dict[str, Any], bool]:
+    """Write the run's outcome (see the module docstring); returns the answer as stored (without what
+    no longer holds), the batch JSON and whether the scarcity prices changed. Call inside one
+    transaction: it either all commits or none of it does."""
     first_look = repos.recommendations.open_from_runs_of_kind(BATCH)
     households = {p.household_id for m in answer.matches for p in m.placements}
     households |= {p.household_id for row in first_look for p in row.placements}
@@ -254,10 +261,10 @@ def _store(
     repos.batch_runs.lock_requests(requests)
     revision = repos.batch_runs.revision_for_update()
     if revision != prepared.revision:
-        raise DataChanged(
-            f"the data changed while the batch ran (revision {prepared.revision} -> {revision}); "
-            "nothing was stored: run it again"
-        )
+        # Duty workers went on working while the batch ran: keep only what still holds on the data as it
+        # is now, read under the locks taken above (a proposal is a recommendation, re-checked on accept).
+        now = _snapshot_now(repos, prepared, revision)
+        answer = still_holding(answer, SnapshotIndex.build(now, "database"))
     standing = repos.recommendations.open_from_runs_of_kind(BATCH)
     params = parameters.to_json()
     levels = [level.to_json() for level in answer.levels]
@@ -352,7 +359,7 @@ def _store(
         repeats_run_id=repeats_run_id,
         scarcity_run_id=scarcity_run_id,
     )
-    return body, scarcity_run_id == run_id
+    return answer, body, scarcity_run_id == run_id
 
 
 class _ProgressWriter:
@@ -378,7 +385,7 @@ class _ProgressWriter:
 
 
 def _failure(error: BaseException) -> str:
-    if isinstance(error, DataChanged | BatchRunning):
+    if isinstance(error, BatchRunning):
         return str(error)
     if isinstance(error, KeyboardInterrupt | SystemExit):
         return f"stopped ({type(error).__name__})"
@@ -401,7 +408,7 @@ def execute(
         prepared = prepare(database, as_of)
         answer = solve_batch(prepared.index, parameters.settings(prepared.previous), progress=writer)
         with database.transaction() as session:
-            body, new_scarcity = _store(Repositories(session), run_id, prepared, parameters, answer, principal)
+            answer, body, new_scarcity = _store(Repositories(session), run_id, prepared, parameters, answer, principal)
     except BaseException as error:
         try:
             with database.transaction() as session:

@@ -17,7 +17,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from api import cli_data, cli_interop, cli_outcomes, cli_planning, cli_service
-from api.batch import BatchRunning, DataChanged
+from api.batch import BatchRunning
 from domain.errors import InputError
 from domain.load import load_snapshot
 from matching.answers import RankAnswer
@@ -225,7 +225,7 @@ def batch(
                 index, answer = cli_service.run_batch(database, time_limit, dry_run=dry_run, progress=report)
             except InputError as error:
                 fail(error)
-            except (BatchRunning, DataChanged) as error:
+            except BatchRunning as error:
                 err.print(f"error: {escape(str(error))}")
                 raise typer.Exit(1) from None
     if as_json:

@@ -248,7 +248,7 @@ def run_batch(
     (a second run on the same data changes nothing and records only that it was re-run) and a run
     stopped or failing halfway leaves no partial writes. ``dry_run`` solves the same way and stores
     nothing, not even the run. Raises ``InputError`` when the database is not migrated, ``BatchRunning``
-    when another run is going and ``DataChanged`` when the data moved during the solve.
+    when another run is going.
 
     Nightly, from cron (see the README and ``api.batch``)::
 

@@ -110,6 +110,14 @@ class Match:
     relaxations: tuple[tuple[str, str, str], ...]
     score: int
 
+    def proposal(self) -> Proposal:
+        """The match as the validator takes it."""
+        return Proposal(
+            self.request_id,
+            tuple((p.child_id, p.household_id) for p in self.placements),
+            frozenset(rule for rule, _, _ in self.relaxations),
+        )
+
     def to_json(self) -> dict[str, Any]:
         return {
             "request_id": self.request_id,
@@ -1000,21 +1008,46 @@ def solve_batch(
     t0 = time.perf_counter()
     answer = _answer(index, cands, chosen, levels, warm, bound_value, timings, objective, bound, state)
     answer = replace(answer, scarcity=scarcity)
-    proposals = [
-        Proposal(
-            m.request_id,
-            tuple((p.child_id, p.household_id) for p in m.placements),
-            frozenset(r for r, _, _ in m.relaxations),
-        )
-        for m in answer.matches
-    ]
-    breaches = check_proposals(index, proposals)
+    breaches = check_proposals(index, [m.proposal() for m in answer.matches])
     if breaches:
         raise ValidationFailure("; ".join(str(b) for b in breaches[:5]))
     timings["validate_s"] = time.perf_counter() - t0
     timings["total_s"] = time.perf_counter() - started
     report("done", 1.0)
     return answer
+
+
+def still_holding(answer: BatchAnswer, index: SnapshotIndex) -> BatchAnswer:
+    """The answer on newer data (duty workers accepted, a household changed, while the batch ran): the
+    matches that still pass every rule together on ``index``, the others moved to ``unplaced`` with why.
+
+    The solve's objective, bound and levels still describe the plan as solved; ``children_placed``
+    counts what is kept.
+    """
+    waiting = {r.id for r in index.snapshot.requests if r.status == "waiting"}
+    kept = [m for m in answer.matches if m.request_id in waiting]
+    dropped = [
+        (m.request_id, "data changed while the batch ran: the request is no longer waiting")
+        for m in answer.matches
+        if m.request_id not in waiting
+    ]
+    while breaches := check_proposals(index, [m.proposal() for m in kept]):
+        # Drop every request named in a breach; what is left is checked again together.
+        why: dict[str, str] = {}
+        for b in breaches:
+            why.setdefault(
+                b.request_id, f"data changed while the batch ran: {b.household_id or 'placement'}: {b.rule_id}"
+            )
+        dropped += sorted(why.items())
+        kept = [m for m in kept if m.request_id not in why]
+    if not dropped:
+        return answer
+    return replace(
+        answer,
+        matches=tuple(kept),
+        unplaced=tuple(sorted([*answer.unplaced, *dropped])),
+        children_placed=sum(len(m.placements) for m in kept),  # one placement per child
+    )
 
 
 def _previous_choice(

@@ -44,7 +44,7 @@ from domain.vocab import CARER_TYPES, SKILLS
 from matching.batch import BatchSettings, solve_batch
 from matching.candidates import rule_matrix
 from matching.index import SnapshotIndex
-from matching.validate import Breach, Proposal, check_proposals
+from matching.validate import Breach, check_proposals
 from planning import profiles
 from planning.demand import (
     AGE_BAND_LABELS,
@@ -969,12 +969,7 @@ class Replication:
             self.batch_timings[key] += value
         self.batch_status[answer.status] += 1
         if self.validate:
-            proposals = [
-                Proposal(m.request_id, tuple((p.child_id, p.household_id) for p in m.placements),
-                         frozenset(r for r, _, _ in m.relaxations))
-                for m in answer.matches
-            ]  # fmt: skip
-            self.breaches += check_proposals(index, proposals)
+            self.breaches += check_proposals(index, [m.proposal() for m in answer.matches])
             self._check_capacity_after(index, answer.matches)
         by_id = {w.request.id: w for w in self.waiting}
         matched: set[str] = set()

@@ -165,8 +165,7 @@ def run_batch(user: Manager, services: ServicesDep, data: BatchIn) -> dict[str, 
     """One optimisation over every waiting request, in this call; the matches become open recommendations.
 
     It never places a child: a social worker accepts a proposal like any ranked option. The run is
-    stored like a background one (`GET /batch/runs/{match_run_id}`); 409 while another run is going or
-    when the data changed during the run.
+    stored like a background one (`GET /batch/runs/{match_run_id}`); 409 while another run is going.
     """
     parameters = batch.BatchParameters(time_limit_s=data.time_limit_s)
     if data.dry_run:
@@ -175,5 +174,3 @@ def run_batch(user: Manager, services: ServicesDep, data: BatchIn) -> dict[str, 
         return batch.batch_runner(services).run_now(parameters, user).body
     except batch.BatchRunning as error:
         raise _busy(error) from None
-    except batch.DataChanged as error:
-        raise ApiError(409, ["body"], str(error), "data_changed") from None

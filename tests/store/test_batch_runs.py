@@ -263,20 +263,37 @@ def test_a_first_run_failing_while_storing_scarcity_leaves_nothing(
         assert Repositories(session).batch_runs.latest_scarcity_run_id() is None
 
 
-def test_data_changing_during_the_solve_stores_nothing(database: Database) -> None:
+def test_data_changing_during_the_solve_keeps_only_the_proposals_that_still_hold(database: Database) -> None:
     load(database, siblings_and_one())
-    before = counts(database)
 
     def meanwhile(stage: str, _done: float) -> None:
-        if stage == "done":  # a duty worker changes a household while the solver finishes
+        if stage == "done":  # a duty worker deregisters R2's only home while the solver finishes
             deregister(database, "H3")
 
     run_id = batch.claim(database, FAST, MANAGER)
-    with pytest.raises(batch.DataChanged):
-        batch.execute(database, run_id, FAST, MANAGER, AS_OF, progress=meanwhile)
-    assert counts(database) == {**before, "runs": before["runs"] + 1}
+    result = batch.execute(database, run_id, FAST, MANAGER, AS_OF, progress=meanwhile)
+    assert {m.request_id for m in result.answer.matches} == {"R007", "R1"}
+    assert set(open_proposals(database)) == {"R007", "R1"}
+    unplaced = {u["request_id"]: u["reason"] for u in result.body["unplaced"]}
+    assert unplaced["R2"].startswith("data changed while the batch ran: H3: household_available")
     row = run_row(database, run_id)
-    assert row.status == "failed" and row.error is not None and "data changed" in row.error
+    assert row.status == "optimal" and row.children_placed == 5 and row.proposals_added == 2
+
+
+def test_a_request_placed_during_the_solve_gets_no_proposal(database: Database) -> None:
+    load(database, siblings_and_one())
+
+    def meanwhile(stage: str, _done: float) -> None:
+        if stage == "done":
+            with database.transaction() as session:
+                Repositories(session).requests.set_status("R1", "placed")
+
+    run_id = batch.claim(database, FAST, MANAGER)
+    result = batch.execute(database, run_id, FAST, MANAGER, AS_OF, progress=meanwhile)
+    assert set(open_proposals(database)) == {"R007", "R2"}
+    assert {u["request_id"]: u["reason"] for u in result.body["unplaced"]}["R1"] == (
+        "data changed while the batch ran: the request is no longer waiting"
+    )
 
 
 def test_one_run_at_a_time_and_abandoned_runs_free_the_slot(database: Database) -> None:
