@@ -59,17 +59,34 @@ def issue_token(username: str, role: str, *, secret: str, algorithm: str, minute
     return jwt.encode(claims, secret, algorithm=algorithm), minutes * 60
 
 
-def read_token(token: str, *, secret: str, algorithm: str) -> TokenClaims:
-    """The claims of a valid token; ``InvalidToken`` otherwise."""
+def utc_now() -> dt.datetime:
+    """The wall clock, in UTC: the service's clock unless a test puts its own in ``Services.clock``."""
+    return dt.datetime.now(dt.UTC)
+
+
+def read_token(token: str, *, secret: str, algorithm: str, now: dt.datetime | None = None) -> TokenClaims:
+    """The claims of a valid token; ``InvalidToken`` otherwise.
+
+    The signature, algorithm and required claims are PyJWT's checks; the expiry is judged here, against
+    ``now`` (the wall clock when omitted), so that the service's clock decides and tests can move it:
+    a token is expired from its ``exp`` on, as in PyJWT.
+    """
     try:
-        claims = jwt.decode(token, secret, algorithms=[algorithm], options={"require": ["sub", "exp"]})
+        claims = jwt.decode(
+            token, secret, algorithms=[algorithm], options={"require": ["sub", "exp"], "verify_exp": False}
+        )
     except jwt.PyJWTError as error:
         raise InvalidToken(str(error)) from None
-    return TokenClaims(
-        username=str(claims["sub"]),
-        role=str(claims.get("role", "")),
-        expires=dt.datetime.fromtimestamp(int(claims["exp"]), dt.UTC),
-    )
+    expires = claims["exp"]
+    if isinstance(expires, bool) or not isinstance(expires, int | float):
+        raise InvalidToken("Expiration Time claim (exp) must be a number.")
+    if expires <= (now or utc_now()).timestamp():
+        raise InvalidToken("Signature has expired")
+    try:
+        expiry = dt.datetime.fromtimestamp(expires, dt.UTC)
+    except (OverflowError, OSError, ValueError):
+        raise InvalidToken("Expiration Time claim (exp) is out of range.") from None
+    return TokenClaims(username=str(claims["sub"]), role=str(claims.get("role", "")), expires=expiry)
 
 
 @dataclass(frozen=True)

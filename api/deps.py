@@ -13,7 +13,7 @@ import datetime as dt
 import json
 import re
 import weakref
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
@@ -23,7 +23,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
 from sqlalchemy.orm import Session
 
-from api.auth import InvalidToken, PasswordHashing, api_key_matches, read_token, split_api_key
+from api.auth import InvalidToken, PasswordHashing, api_key_matches, read_token, split_api_key, utc_now
 from api.errors import ApiError, body_error, forbidden, unauthorized
 from api.settings import Settings
 from store.cache import SnapshotCache
@@ -59,6 +59,8 @@ class Services:
     database: Database
     hashing: PasswordHashing
     snapshots: SnapshotCache = field(default_factory=SnapshotCache)
+    #: What time it is for access tokens' expiry (a test moves it instead of waiting).
+    clock: Callable[[], dt.datetime] = utc_now
     extras: dict[str, Any] = field(default_factory=dict)
     _slots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.Semaphore] = field(
         default_factory=weakref.WeakKeyDictionary
@@ -171,7 +173,12 @@ def current_principal(
         assert token is not None
         settings = services.settings
         try:
-            claims = read_token(token, secret=settings.jwt_secret.get_secret_value(), algorithm=settings.jwt_algorithm)
+            claims = read_token(
+                token,
+                secret=settings.jwt_secret.get_secret_value(),
+                algorithm=settings.jwt_algorithm,
+                now=services.clock(),
+            )
         except InvalidToken:
             raise unauthorized("invalid or expired token: sign in again") from None
         user = users.by_username(claims.username) if _USERNAME.match(claims.username) else None

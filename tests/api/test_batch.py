@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-import time
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
@@ -54,26 +54,36 @@ def _runner(app: FastAPI) -> batch.BatchRunner:
 
 
 def _finished(api: Api, app: FastAPI, run_id: int) -> dict[str, Any]:
-    assert _runner(app).wait(30), "the background run did not finish"
+    assert _runner(app).wait(600), "the background run did not finish"  # a hang guard, not a time limit
     response = api.get("manager", f"/batch/runs/{run_id}")
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()
     return body
 
 
+@dataclass(frozen=True)
+class Held:
+    """``entered`` is set when a background solve starts (its earlier stages written); it then waits for
+    ``release``. The waits are hang guards only: no step depends on how fast the machine is."""
+
+    entered: threading.Event = field(default_factory=threading.Event)
+    release: threading.Event = field(default_factory=threading.Event)
+
+
 @pytest.fixture
-def held(monkeypatch: pytest.MonkeyPatch) -> Iterator[threading.Event]:
-    """Background solves wait until the test sets the event, so a run can be seen while it runs."""
-    release = threading.Event()
+def held(monkeypatch: pytest.MonkeyPatch) -> Iterator[Held]:
+    """Background solves wait until the test releases them, so a run can be seen while it runs."""
+    events = Held()
     real = solve_batch
 
     def waiting(*args: Any, **kwargs: Any) -> Any:
-        assert release.wait(30), "the test never released the solve"
+        events.entered.set()
+        assert events.release.wait(600), "the test never released the solve"
         return real(*args, **kwargs)
 
     monkeypatch.setattr(batch, "solve_batch", waiting)
-    yield release
-    release.set()
+    yield events
+    events.release.set()
 
 
 def test_the_route_walk_covers_the_batch_routes(app: FastAPI) -> None:
@@ -91,7 +101,7 @@ def test_starting_a_run_needs_a_manager(api: Api) -> None:
     assert api.get("planner", "/batch/runs/1").status_code == 403
 
 
-def test_background_run_lifecycle(api: Api, app: FastAPI, database: Database, held: threading.Event) -> None:
+def test_background_run_lifecycle(api: Api, app: FastAPI, database: Database, held: Held) -> None:
     api.load(_waiting_pair())
     started = api.post("manager", "/batch/runs", json={"time_limit_s": 5, "workers": 1})
     assert started.status_code == 202, started.text
@@ -105,13 +115,11 @@ def test_background_run_lifecycle(api: Api, app: FastAPI, database: Database, he
     assert api.post("manager", "/batch", json={"time_limit_s": 5}).status_code == 409
     showing = api.get("duty", f"/batch/runs/{run['id']}").json()
     assert showing["status"] == "running" and showing["stage"] in {"starting", "reading the snapshot"}
-    deadline = time.monotonic() + 10
-    while showing["stage"] != "reading the snapshot" and time.monotonic() < deadline:  # the thread writes it
-        time.sleep(0.05)
-        showing = api.get("duty", f"/batch/runs/{run['id']}").json()
+    assert held.entered.wait(600), "the background run never reached the solve"  # the thread wrote the stage
+    showing = api.get("duty", f"/batch/runs/{run['id']}").json()
     assert showing["status"] == "running" and showing["stage"] == "reading the snapshot" and showing["progress"] == 0
 
-    held.set()
+    held.release.set()
     done = _finished(api, app, run["id"])
     assert done["status"] == "optimal" and done["stage"] == "stored" and done["progress"] == 1.0
     assert (done["children_placed"], done["children_waiting"]) == (2, 2)

@@ -16,7 +16,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.auth import issue_token
+from api.auth import InvalidToken, issue_token, read_token
+from api.deps import Services
 from api.security import json_depth
 from store.db import Database
 from tests.api.conftest import PASSWORD, Api, settings_for
@@ -210,12 +211,46 @@ def test_a_token_past_its_exp_is_refused_by_the_api_and_the_pages(api: Api) -> N
     assert page.status_code == 303 and page.headers["location"].startswith("/ui/login")
 
 
-def test_a_token_that_expires_while_in_use_stops_working(api: Api) -> None:
-    soon = jwt.encode({"sub": "duty", "role": "duty", "exp": dt.datetime.now(dt.UTC) + dt.timedelta(seconds=1)}, SECRET)
-    headers = {"Authorization": f"Bearer {soon}"}
+def test_a_token_that_expires_while_in_use_stops_working(app: FastAPI, api: Api) -> None:
+    """The same token, accepted by the API and the pages, is refused by both from its ``exp`` second on:
+    expiry is judged at every call, and nothing remembers a token once accepted. The test moves the
+    service's clock (``Services.clock``) rather than waiting for it."""
+    services: Services = app.state.services
+    issued = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    expires = issued + dt.timedelta(minutes=5)
+    token = jwt.encode({"sub": "duty", "role": "duty", "iat": issued, "exp": expires}, SECRET)
+    headers = {"Authorization": f"Bearer {token}"}
+    api.client.cookies.set("pm_session", token, path="/ui")
+
+    services.clock = lambda: expires - dt.timedelta(seconds=1)
     assert api.client.get("/requests", headers=headers).status_code == 200
-    time.sleep(2.1)
-    assert api.client.get("/requests", headers=headers).status_code == 401
+    assert api.client.get("/ui/requests", follow_redirects=False).status_code == 200
+
+    services.clock = lambda: expires
+    refused = api.client.get("/requests", headers=headers)
+    assert refused.status_code == 401 and "expired" in _detail(refused)["msg"]
+    page = api.client.get("/ui/requests", follow_redirects=False)
+    assert page.status_code == 303 and page.headers["location"].startswith("/ui/login")
+
+    services.clock = lambda: expires - dt.timedelta(seconds=1)  # the clock decides, not a memory of refusal
+    assert api.client.get("/requests", headers=headers).status_code == 200
+
+
+def test_expiry_is_judged_at_the_given_time_from_the_exp_second_on() -> None:
+    token, lifetime = issue_token("duty", "duty", secret=SECRET, algorithm="HS256", minutes=1)
+    expires = dt.datetime.fromtimestamp(jwt.decode(token, SECRET, algorithms=["HS256"])["exp"], dt.UTC)
+    assert lifetime == 60
+    just_before = read_token(token, secret=SECRET, algorithm="HS256", now=expires - dt.timedelta(microseconds=1))
+    assert (just_before.username, just_before.role, just_before.expires) == ("duty", "duty", expires)
+    for now in (expires, expires + dt.timedelta(days=365)):
+        with pytest.raises(InvalidToken, match="expired"):
+            read_token(token, secret=SECRET, algorithm="HS256", now=now)
+    fractional = jwt.encode({"sub": "duty", "exp": expires.timestamp() + 0.5}, SECRET)  # RFC 7519 allows it
+    assert read_token(fractional, secret=SECRET, algorithm="HS256", now=expires).username == "duty"
+    for exp in ("9999999999", True, 10**30, float("inf"), float("nan")):
+        odd = jwt.encode({"sub": "duty", "exp": exp}, SECRET)
+        with pytest.raises(InvalidToken):
+            read_token(odd, secret=SECRET, algorithm="HS256", now=expires)
 
 
 def test_tokens_without_exp_or_with_alg_none_are_refused(api: Api) -> None:
