@@ -34,6 +34,9 @@ from store.errors import StoreError
 from store.repositories import Repositories
 
 DEMO_FIXTURE = "demo-county.json"
+#: Seconds an idle keep-alive connection stays open: longer than the clients' and proxies' own idle
+#: timeouts (uvicorn's default of 5 s equals httpx's, and a request sent as the server closes is lost).
+KEEP_ALIVE_S = 75
 
 DatabaseOption = Annotated[
     str | None,
@@ -133,7 +136,14 @@ def serve(
             prepare_demo(db, settings)
         _say(f"serving on http://{host}:{port} (API docs at http://{host}:{port}/docs)")
         if workers == 1:
-            uvicorn.run(create_app(settings, db), host=host, port=port, access_log=False, log_level="info")
+            uvicorn.run(
+                create_app(settings, db),
+                host=host,
+                port=port,
+                access_log=False,
+                log_level="info",
+                timeout_keep_alive=KEEP_ALIVE_S,
+            )
             return
     finally:
         db.dispose()
@@ -148,6 +158,7 @@ def serve(
         port=port,
         access_log=False,
         log_level="info",
+        timeout_keep_alive=KEEP_ALIVE_S,
     )
 
 

@@ -36,6 +36,9 @@ from store.repositories import Repositories
 TARGET_P95_MS = 100.0
 STARTUP_SECONDS = 60.0
 
+#: Seconds a client keeps an idle connection: well under the server's keep-alive (``KEEP_ALIVE_S``).
+CLIENT_KEEP_ALIVE_S = 30.0
+
 
 def _free_port() -> int:
     with socket.socket() as sock:
@@ -100,7 +103,9 @@ async def load(
     latencies: list[float] = []
     errors: dict[str, int] = {}
     order = itertools.cycle(requests)
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    limits = httpx.Limits(
+        max_connections=clients, max_keepalive_connections=clients, keepalive_expiry=CLIENT_KEEP_ALIVE_S
+    )
     async with httpx.AsyncClient(base_url=base, headers={"X-API-Key": key}, limits=limits, timeout=30.0) as client:
         started = time.perf_counter()
         deadline = started + seconds

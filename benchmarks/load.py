@@ -38,7 +38,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from api.auth import PasswordHashing, new_api_key
-from benchmarks.api import _free_port, prepare, start_server, wait_ready
+from benchmarks.api import CLIENT_KEEP_ALIVE_S, _free_port, prepare, start_server, wait_ready
 from benchmarks.tiers import TIERS
 from store.db import Database
 from store.invariants import check_invariants
@@ -221,7 +221,9 @@ async def drive(
     """The duty users and the manager's batch run, together; returns the tally, the batch outcome, elapsed s."""
     tally = Tally()
     budget = Budget(max_requests)
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    limits = httpx.Limits(
+        max_connections=clients, max_keepalive_connections=clients, keepalive_expiry=CLIENT_KEEP_ALIVE_S
+    )
     async with (
         httpx.AsyncClient(base_url=base, headers={"X-API-Key": duty_key}, limits=limits, timeout=60.0) as duty,
         httpx.AsyncClient(base_url=base, headers={"X-API-Key": manager_key}, timeout=60.0) as manager,
