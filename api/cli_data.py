@@ -18,6 +18,7 @@ import typer
 from sqlalchemy.exc import DBAPIError
 
 from api import data_protection
+from api.cli_service import DatabaseOption, _say, _settings
 from api.deps import Principal
 from api.settings import Settings
 from store import migrate
@@ -27,19 +28,6 @@ from store.repositories import Repositories
 
 #: Who the audit trail says acted, for data protection work done from the command line.
 CLI_PRINCIPAL = Principal("cli", "admin", "cli")
-
-DatabaseOption = Annotated[
-    str | None,
-    typer.Option("--database", help="Database URL (default: DATABASE_URL, else the embedded SQLite file)."),
-]
-
-
-def _say(message: str) -> None:
-    print(f"placematch: {message}", file=sys.stderr, flush=True)
-
-
-def _settings(database: str | None) -> Settings:
-    return Settings(database_url=database) if database else Settings()
 
 
 @contextmanager
