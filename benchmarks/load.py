@@ -25,17 +25,13 @@ import signal
 import subprocess
 import tempfile
 import time
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
 import numpy as np
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from api.auth import PasswordHashing, new_api_key
 from benchmarks.api import CLIENT_KEEP_ALIVE_S, _free_port, prepare, start_server, wait_ready
@@ -43,6 +39,7 @@ from benchmarks.tiers import TIERS
 from store.db import Database
 from store.invariants import check_invariants
 from store.repositories import Repositories
+from store.scratch import scratch_postgres_database
 
 POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 #: Endpoints in the order the report lists them.
@@ -255,21 +252,9 @@ def add_manager_key(url: str) -> str:
     return made.key
 
 
-@contextmanager
-def postgres_database(admin_url: str) -> Iterator[str]:
+def postgres_database(admin_url: str) -> AbstractContextManager[str]:
     """A fresh database on the PostgreSQL server of ``admin_url``, dropped afterwards."""
-    name = f"placematch_load_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-        try:
-            yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-        finally:
-            with admin.connect() as connection:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        admin.dispose()
+    return scratch_postgres_database(admin_url, "placematch_load")
 
 
 def _children_of(pid: int) -> list[int]:

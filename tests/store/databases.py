@@ -19,6 +19,7 @@ from sqlalchemy.engine import make_url
 
 from store.db import REVISION_KEY, Database
 from store.models import Base, StoreMeta
+from store.scratch import scratch_postgres_database
 
 POSTGRES_ADMIN_URL = os.environ.get("PLACEMATCH_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 BACKENDS = ("sqlite", "postgresql")
@@ -63,18 +64,8 @@ def new_database(backend: str, folder: Path) -> Iterator[str]:
         yield f"sqlite:///{folder / f'placematch-{uuid.uuid4().hex[:8]}.sqlite'}"
         return
     require_postgres()
-    name = f"placematch_test_{os.getpid()}_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-        try:
-            yield make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-        finally:
-            with admin.connect() as connection:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        admin.dispose()
+    with scratch_postgres_database(POSTGRES_ADMIN_URL, "placematch_test") as url:
+        yield url
 
 
 def empty_tables(database: Database) -> None:
