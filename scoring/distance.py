@@ -10,6 +10,9 @@ from domain.snapshot import Household
 from domain.tables import HouseholdTable, IntArray
 from scoring.base import Criterion, ScoringContext, as_points, zeros
 
+#: Kilometres in a statute mile, to say the near-home radius (``near_home_km``) in the miles DESIGN.md uses.
+KM_PER_MILE = 1.609344
+
 
 def _child_points(km: np.ndarray, limit: float, ctx: ScoringContext) -> np.ndarray:
     w = ctx.weights
@@ -29,6 +32,12 @@ def points(part: Part, table: HouseholdTable, idx: IntArray, ctx: ScoringContext
     return total
 
 
+def _within(near_home_km: int) -> str:
+    """The near-home radius as the duty team says it: ``within 20 miles`` for 32 km (whole miles)."""
+    miles = round(near_home_km / KM_PER_MILE)
+    return f"within {miles} miles" if miles >= 2 else f"within {near_home_km} km"
+
+
 def reason(part: Part, household: Household, pts: int, ctx: ScoringContext) -> str:
     parts = []
     for child in part.children:
@@ -38,7 +47,7 @@ def reason(part: Part, household: Household, pts: int, ctx: ScoringContext) -> s
         km = haversine_km(
             child.child.location.lat, child.child.location.lon, household.location.lat, household.location.lon
         )
-        near = " (within 20 miles)" if km <= ctx.weights["near_home_km"] else ""
+        near = f" ({_within(ctx.weights['near_home_km'])})" if km <= ctx.weights["near_home_km"] else ""
         parts.append(f"{km:.1f} km from {child.label}'s home{near}")
     return "; ".join(parts)
 

@@ -84,3 +84,15 @@ def test_siblings_from_different_homes_are_each_scored_from_their_own_home() -> 
 
 def test_a_child_with_no_recorded_location_alone_earns_nothing() -> None:
     assert score("distance", [household("H1")], [child("C1", name="Amira", location=None)]).points == {"H1": 0}
+
+
+def test_the_reason_says_the_council_s_own_near_home_radius() -> None:
+    """A council that overrides ``near_home_km`` reads its own radius, not DESIGN.md's 20 miles."""
+    ten_miles = score("distance", [at(12)], [AMIRA], policy={"max_distance_km": 80, "weights": {"near_home_km": 16}})
+    assert ten_miles.reasons == {"H1": "12.0 km from Amira's home (within 10 miles)"}
+    thirty_miles = score("distance", [at(40)], [AMIRA], policy={"max_distance_km": 80, "weights": {"near_home_km": 48}})
+    assert thirty_miles.reasons == {"H1": "40.0 km from Amira's home (within 30 miles)"}
+    at_home = score(
+        "distance", [household("H1")], [AMIRA], policy={"max_distance_km": 80, "weights": {"near_home_km": 1}}
+    )
+    assert at_home.reasons == {"H1": "0.0 km from Amira's home (within 1 km)"}
