@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from constraints.base import NewChild, Part, listing
-from domain.snapshot import Household
+from domain.snapshot import Household, Preferences
 from domain.tables import HouseholdTable, IntArray
 from domain.vocab import GENDERS, bit_of
 from scoring.base import Criterion, ScoringContext, zeros
@@ -22,26 +22,32 @@ def points(part: Part, table: HouseholdTable, idx: IntArray, ctx: ScoringContext
     return total
 
 
-def _inside(household: Household, child: NewChild) -> bool:
-    prefs = household.preferences
-    if prefs is None:
-        return True
+def _outside(prefs: Preferences, child: NewChild) -> str | None:
+    """What puts ``child`` outside the carers' preferences, in words (``Amira is 14``), or None."""
     low = prefs.age_min if prefs.age_min is not None else 0
     high = prefs.age_max if prefs.age_max is not None else child.age
-    return low <= child.age <= high and (not prefs.genders or child.child.gender in prefs.genders)
+    why = [] if low <= child.age <= high else [str(child.age)]
+    if prefs.genders and child.child.gender not in prefs.genders:
+        why.append(child.child.gender)
+    return f"{child.label} is {' and '.join(why)}" if why else None
+
+
+def _ages(prefs: Preferences) -> str | None:
+    """The preferred ages as the duty team reads them: ``ages 5-12``, ``ages 5 and over``, ``ages 0-8``."""
+    if prefs.age_min is None and prefs.age_max is None:
+        return None
+    if prefs.age_max is None:
+        return f"ages {prefs.age_min} and over"
+    return f"ages {prefs.age_min if prefs.age_min is not None else 0}-{prefs.age_max}"
 
 
 def reason(part: Part, household: Household, pts: int, ctx: ScoringContext) -> str:
     prefs = household.preferences
     if prefs is None:
         return ""
-    wanted = []
-    if prefs.age_min is not None or prefs.age_max is not None:
-        wanted.append(f"ages {prefs.age_min if prefs.age_min is not None else 0}-{prefs.age_max or ''}".rstrip("-"))
-    if prefs.genders:
-        wanted.append(listing(list(prefs.genders)))
-    said = ", ".join(wanted) or "no stated limits"
-    outside = [f"{c.label} is {c.age}" for c in part.children if not _inside(household, c)]
+    wanted = [_ages(prefs) or "", listing(list(prefs.genders))]
+    said = ", ".join(w for w in wanted if w) or "no stated limits"
+    outside = [why for c in part.children if (why := _outside(prefs, c)) is not None]
     if not outside:
         return f"within the carers' preferences ({said})"
     return f"outside the carers' preferences ({said}): {listing(outside)}"

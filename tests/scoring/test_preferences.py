@@ -70,3 +70,25 @@ def test_each_child_of_a_group_is_met_or_missed_on_their_own() -> None:
     scores = score("preferences", [_prefers("H1", age_min=5, age_max=12)], [AMIRA_10, ben_14])
     assert scores.points == {"H1": W["preference_met"] - W["preference_missed"]}
     assert scores.reasons == {"H1": "outside the carers' preferences (ages 5-12): Ben is 14"}
+
+
+def test_only_a_lower_age_stated_reads_and_over() -> None:
+    scores = score("preferences", [_prefers("H1", age_min=5), _prefers("H2", age_min=12)], [AMIRA_10])
+    assert scores.points == {"H1": W["preference_met"], "H2": -W["preference_missed"]}
+    assert scores.reasons == {
+        "H1": "within the carers' preferences (ages 5 and over)",
+        "H2": "outside the carers' preferences (ages 12 and over): Amira is 10",
+    }
+
+
+def test_a_child_outside_by_gender_is_said_to_be_outside_by_gender_not_by_age() -> None:
+    scores = score(
+        "preferences",
+        [_prefers("BOYS", genders=["male"]), _prefers("OLDER_BOYS", age_min=12, age_max=16, genders=["male"])],
+        [AMIRA_10],
+    )
+    assert scores.points == {"BOYS": -W["preference_missed"], "OLDER_BOYS": -W["preference_missed"]}
+    assert scores.reasons == {
+        "BOYS": "outside the carers' preferences (male): Amira is female",
+        "OLDER_BOYS": "outside the carers' preferences (ages 12-16, male): Amira is 10 and female",
+    }
