@@ -1,7 +1,9 @@
 """Pydantic models of the HTTP API that are not snapshot records (those come from ``domain.snapshot``).
 
 Every field says what it means; unknown fields are refused (``extra="forbid"``) so a typo is a 422
-naming it, not a silent no-op.
+naming it, not a silent no-op. Input models are strict (``strict=True``): a value must already have the
+field's JSON type (``0`` is not ``false``, ``"3"`` is not ``3``), and dates are ``YYYY-MM-DD`` strings
+(``domain.jsontypes.IsoDate``), never numbers.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from typing import Annotated, Any, Generic, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator
 
 from api.auth import Role
+from domain.jsontypes import IsoDate
 from domain.outcomes import DeclineReason
 from domain.snapshot import Approval, Id, Location, Preferences
 from domain.vocab import CarerType, Provider
@@ -28,7 +31,9 @@ Username = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.@-]{2,64}$")]
 
 
 class Input(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """A request body: unknown fields and values of another JSON type are refused (422 naming the field)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class ListPage(BaseModel, Generic[T]):
@@ -67,8 +72,8 @@ class HoldIn(Input):
     """Put a household on hold, optionally keeping it for one named request."""
 
     reason: Text = Field(default="", description="Why: investigation, carer break, reserved for a request...")
-    starts_on: dt.date | None = Field(default=None, description="First day of the hold; default today.")
-    until: dt.date | None = Field(default=None, description="Expected end; informative, a manager releases holds.")
+    starts_on: IsoDate | None = Field(default=None, description="First day of the hold; default today.")
+    until: IsoDate | None = Field(default=None, description="Expected end; informative, a manager releases holds.")
     reserved_for_request: Id | None = Field(default=None, description="The only request that may use the household.")
 
     @field_validator("until")

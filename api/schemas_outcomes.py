@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from domain.jsontypes import IsoDate
 from domain.outcomes import DisruptionReason, Ending
 
 Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
@@ -34,9 +35,9 @@ class PlacementRecordOut(BaseModel):
 class PlacementEndIn(BaseModel):
     """End a placement: when, planned or not, and for an unplanned ending (a disruption) why."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
-    ended_on: dt.date = Field(description="Last day of the placement.", examples=["2026-12-01"])
+    ended_on: IsoDate = Field(description="Last day of the placement.", examples=["2026-12-01"])
     ending: Ending = Field(description="`planned` (as the care plan intended) or `unplanned` (a disruption).")
     disruption_reason: DisruptionReason | None = Field(
         default=None,
@@ -63,9 +64,9 @@ class PlacementEndIn(BaseModel):
 class PlannedEndIn(BaseModel):
     """Set (or clear) the date a placement is planned to end."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
-    planned_end_on: dt.date | None = Field(description="Planned last day; null clears it.")
+    planned_end_on: IsoDate | None = Field(description="Planned last day; null clears it.")
 
 
 class OutcomesReportOut(BaseModel):

@@ -1,16 +1,18 @@
 """Pydantic models of the snapshot format (DESIGN.md "Snapshot format"): the edge of the system.
 
 Field names are fixed by the format. Unknown fields are errors (``extra="forbid"``), so a typo in a
-council's file is reported instead of silently ignored.
+council's file is reported instead of silently ignored. Types are fixed too: numbers, booleans and dates
+are ``domain.jsontypes``'s strict ones, so ``"smoking": 0``, ``"age_max": "18"`` or a number for a date is
+an error naming the field, not a value quietly converted.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from domain.jsontypes import Bool, Float, Int, IsoDate
 from domain.vocab import (
     CarerType,
     ChildPets,
@@ -38,8 +40,8 @@ class Strict(BaseModel):
 
 
 class Location(Strict):
-    lat: float = Field(ge=-90, le=90, description="Latitude in decimal degrees (WGS84).", examples=[52.63])
-    lon: float = Field(ge=-180, le=180, description="Longitude in decimal degrees (WGS84).", examples=[-1.13])
+    lat: Float = Field(ge=-90, le=90, description="Latitude in decimal degrees (WGS84).", examples=[52.63])
+    lon: Float = Field(ge=-180, le=180, description="Longitude in decimal degrees (WGS84).", examples=[-1.13])
     postcode_district: str | None = Field(
         default=None,
         description="Outward code of the postcode, e.g. LE2. Never a full postcode.",
@@ -49,7 +51,7 @@ class Location(Strict):
 
 class Hold(Strict):
     reason: str = Field(default="", description="Why the household is held (investigation, carer break...).")
-    until: dt.date | None = Field(
+    until: IsoDate | None = Field(
         default=None, description="Expected end. Informative only: a hold ends when a manager releases it."
     )
     reserved_for_request: Id | None = Field(
@@ -58,18 +60,18 @@ class Hold(Strict):
 
 
 class Exemption(Strict):
-    max_children: int = Field(ge=1, le=12, description="Foster children allowed under the exemption.")
+    max_children: Int = Field(ge=1, le=12, description="Foster children allowed under the exemption.")
     named_children: list[Id] = Field(description="Children the exemption is granted for.")
-    expires: dt.date = Field(description="Last day the exemption is valid (inclusive).")
+    expires: IsoDate = Field(description="Last day the exemption is valid (inclusive).")
 
 
 class Approval(Strict):
     placement_kinds: list[PlacementKind] = Field(description="Kinds of placement the carers are approved for.")
-    age_min: int = Field(ge=0, le=25, description="Youngest approved age in whole years (inclusive).")
-    age_max: int = Field(ge=0, le=25, description="Oldest approved age in whole years (inclusive).")
-    max_children: int = Field(ge=0, le=12, description="Approved number of foster children.")
+    age_min: Int = Field(ge=0, le=25, description="Youngest approved age in whole years (inclusive).")
+    age_max: Int = Field(ge=0, le=25, description="Oldest approved age in whole years (inclusive).")
+    max_children: Int = Field(ge=0, le=12, description="Approved number of foster children.")
     genders: list[Gender] = Field(default_factory=list, description="Approved genders; empty means any.")
-    max_sibling_group: int = Field(
+    max_sibling_group: Int = Field(
         default=1, ge=1, le=12, description="Largest sibling group placed together; 1 = not sibling-approved."
     )
     named_children: list[Id] = Field(
@@ -88,7 +90,7 @@ class Approval(Strict):
 
 class CurrentChild(Strict):
     child_id: Id = Field(description="Id of a foster child already living in the household.")
-    age: int = Field(ge=0, le=25, description="Recorded age in whole years, used as it is.")
+    age: Int = Field(ge=0, le=25, description="Recorded age in whole years, used as it is.")
     gender: Gender | None = Field(default=None, description="Gender of the child.")
     sibling_group: Id | None = Field(default=None, description="Sibling group; null means a group of its own.")
     risks_to_others: list[RiskToOthers] = Field(default_factory=list, description="Risks this child poses.")
@@ -96,15 +98,15 @@ class CurrentChild(Strict):
 
 
 class Preferences(Strict):
-    age_min: int | None = Field(default=None, ge=0, le=25, description="Carers' preferred youngest age.")
-    age_max: int | None = Field(default=None, ge=0, le=25, description="Carers' preferred oldest age.")
+    age_min: Int | None = Field(default=None, ge=0, le=25, description="Carers' preferred youngest age.")
+    age_max: Int | None = Field(default=None, ge=0, le=25, description="Carers' preferred oldest age.")
     genders: list[Gender] = Field(default_factory=list, description="Carers' preferred genders; empty = any.")
 
 
 class Household(Strict):
     id: Id = Field(description="Household id.", examples=["H001"])
     provider: Provider = Field(description="`in_house` (the council's own) or `ifa` (independent agency).")
-    weekly_cost_gbp: float = Field(ge=0, le=20000, description="Weekly cost of one placement, in pounds.")
+    weekly_cost_gbp: Float = Field(ge=0, le=20000, description="Weekly cost of one placement, in pounds.")
     carer_type: CarerType = Field(description="Kind of carers.")
     status: str = Field(
         pattern=r"^[a-z_]+$",
@@ -113,11 +115,11 @@ class Household(Strict):
     hold: Hold | None = Field(default=None, description="A hold on the household, if any.")
     approval: Approval = Field(description="Terms of approval.")
     location: Location = Field(description="Where the household lives.")
-    bedrooms_free: int = Field(ge=0, le=20, description="Bedrooms free for foster children.")
-    shared_bedroom_allowed: bool = Field(default=False, description="Siblings may share two to a room.")
-    smoking: bool = Field(default=False, description="Someone in the household smokes.")
+    bedrooms_free: Int = Field(ge=0, le=20, description="Bedrooms free for foster children.")
+    shared_bedroom_allowed: Bool = Field(default=False, description="Siblings may share two to a room.")
+    smoking: Bool = Field(default=False, description="Someone in the household smokes.")
     pets: list[str] = Field(default_factory=list, description="Animals living in the household.")
-    wheelchair_accessible: bool = Field(default=False, description="Home adapted for a wheelchair.")
+    wheelchair_accessible: Bool = Field(default=False, description="Home adapted for a wheelchair.")
     languages: list[str] = Field(default_factory=list, description="Languages spoken at home (ISO 639-1).")
     religion: str | None = Field(default=None, description="Religion of the household, if stated.")
     current_children: list[CurrentChild] = Field(default_factory=list, description="Foster children already there.")
@@ -137,7 +139,7 @@ class Child(Strict):
         max_length=60,
         description="Given name the child is known by, for the duty team's reading. Never logged.",
     )
-    date_of_birth: dt.date = Field(description="Date of birth (ISO 8601).")
+    date_of_birth: IsoDate = Field(description="Date of birth (ISO 8601).")
     gender: Gender = Field(description="Gender of the child.")
     needs: Needs = Field(default_factory=Needs, description="Must-have and would-benefit needs.")
     communication: list[Communication] = Field(default_factory=list, description="Communication needs.")
@@ -166,17 +168,17 @@ class Request(Strict):
     id: Id = Field(description="Placement request id.", examples=["R001"])
     children: list[Id] = Field(min_length=1, max_length=12, description="The child or sibling group to place.")
     kind: PlacementKind = Field(description="Kind of placement needed.")
-    needed_by: dt.date = Field(description="Date the placement is needed by; ages are taken on this day.")
+    needed_by: IsoDate = Field(description="Date the placement is needed by; ages are taken on this day.")
     urgency: Urgency = Field(default="planned", description="`today`, `within_5_days` or `planned`.")
-    priority: int = Field(default=3, ge=1, le=5, description="1 (lowest) to 5 (highest).")
+    priority: Int = Field(default=3, ge=1, le=5, description="1 (lowest) to 5 (highest).")
     siblings: SiblingMode = Field(default="together", description="`together` or `may_split`.")
-    max_distance_km: float | None = Field(default=None, gt=0, description="Distance limit in km; null = policy.")
-    in_house_only: bool = Field(default=False, description="Only the council's own households.")
+    max_distance_km: Float | None = Field(default=None, gt=0, description="Distance limit in km; null = policy.")
+    in_house_only: Bool = Field(default=False, description="Only the council's own households.")
     allow_relaxations: list[str] = Field(
         default_factory=list, description="Hard-rule ids that may be relaxed for this request, with sign-off."
     )
     status: RequestStatus = Field(default="waiting", description="`waiting` until placed, closed or withdrawn.")
-    received_on: dt.date | None = Field(default=None, description="Date the referral arrived (days waiting).")
+    received_on: IsoDate | None = Field(default=None, description="Date the referral arrived (days waiting).")
 
     @field_validator("children")
     @classmethod
@@ -187,12 +189,12 @@ class Request(Strict):
 
 
 class Policy(Strict):
-    max_distance_km: float | None = Field(default=None, gt=0, description="Default distance limit in km.")
-    weights: dict[str, int] = Field(default_factory=dict, description="Overrides of scoring weights by name.")
+    max_distance_km: Float | None = Field(default=None, gt=0, description="Default distance limit in km.")
+    weights: dict[str, Int] = Field(default_factory=dict, description="Overrides of scoring weights by name.")
 
 
 class Snapshot(Strict):
-    as_of: dt.date = Field(description="The date the snapshot describes.")
+    as_of: IsoDate = Field(description="The date the snapshot describes.")
     policy: Policy = Field(default_factory=Policy, description="Council policy overrides.")
     households: list[Household] = Field(default_factory=list)
     children: list[Child] = Field(default_factory=list)

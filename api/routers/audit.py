@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query
 from api.deps import Limit, Offset, Principal, ReposDep, allow
 from api.errors import error_responses
 from api.schemas import AuditEventOut, ListPage
+from domain.jsontypes import IsoDateTime
 
 router = APIRouter(prefix="/audit", tags=["audit"], responses=error_responses(401, 403, 422))
 
@@ -23,7 +24,7 @@ def list_audit_events(
     actor: Annotated[str | None, Query(max_length=64, pattern=r"^[A-Za-z0-9_.@-]+$")] = None,
     action: Annotated[str | None, Query(max_length=64, pattern=r"^[a-z_.]+$")] = None,
     subject_id: Annotated[str | None, Query(max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")] = None,
-    since: dt.datetime | None = None,
+    since: IsoDateTime | None = None,
 ) -> ListPage[AuditEventOut]:
     """Audit events, newest first: who read or decided what, when and why."""
     if since is not None and since.tzinfo is None:

@@ -6,7 +6,6 @@ Duty team and managers only: a placement names a child, so every read is an audi
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
@@ -16,6 +15,7 @@ from api.deps import CASEWORK, ID_PATTERN, Limit, Offset, Principal, ReposDep, a
 from api.errors import ApiError, error_responses
 from api.schemas import ListPage
 from api.schemas_outcomes import PlacementEndIn, PlacementRecordOut, PlannedEndIn
+from domain.jsontypes import IsoDate
 from store.errors import NotFound
 from store.models import PlacementRow
 
@@ -23,7 +23,7 @@ router = APIRouter(prefix="/placements", tags=["placements"], responses=error_re
 Casework = Annotated[Principal, allow(*CASEWORK)]
 PlacementId = Annotated[int, Path(ge=1, le=2**31 - 1, description="Placement id.")]
 IdQuery = Annotated[str | None, Query(max_length=64, pattern=ID_PATTERN)]
-DateQuery = Annotated[dt.date | None, Query()]
+DateQuery = Annotated[IsoDate | None, Query()]
 
 
 def _row(repos: ReposDep, placement_id: int) -> PlacementRow:

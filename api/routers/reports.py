@@ -15,11 +15,12 @@ from api.deps import Principal, ReposDep, ServicesDep, allow
 from api.errors import ApiError, error_responses
 from api.outcomes import build_report, default_period
 from api.schemas_outcomes import OutcomesReportOut
+from domain.jsontypes import IsoDate
 
 router = APIRouter(prefix="/reports", tags=["reports"], responses=error_responses(401, 403, 422))
 Manager = Annotated[Principal, allow("manager")]
-From = Annotated[dt.date | None, Query(alias="from", description="First day (ISO); default a year before `to`.")]
-To = Annotated[dt.date | None, Query(description="Last day (ISO); default today.")]
+From = Annotated[IsoDate | None, Query(alias="from", description="First day (ISO); default a year before `to`.")]
+To = Annotated[IsoDate | None, Query(description="Last day (ISO); default today.")]
 
 
 def _period(services: ServicesDep, start: dt.date | None, end: dt.date | None) -> tuple[dt.date, dt.date]:

@@ -54,6 +54,39 @@ def test_bad_vocabulary_value_is_refused() -> None:
     assert caught.value.problems[0].record == "child C1" and caught.value.problems[0].field == "gender"
 
 
+@pytest.mark.parametrize(
+    ("section", "record", "field"),
+    [
+        ("households", household("H1", smoking=0), "smoking"),
+        ("households", household("H1", bedrooms_free="2"), "bedrooms_free"),
+        ("households", household("H1", bedrooms_free=2.0), "bedrooms_free"),
+        ("households", household("H1", weekly_cost_gbp="420"), "weekly_cost_gbp"),
+        ("households", household("H1", approval={"age_max": True}), "approval.age_max"),
+        ("children", child("C1", date_of_birth=1400000000), "date_of_birth"),
+        ("children", child("C1", date_of_birth="2016-02-30"), "date_of_birth"),
+        ("requests", request("R1", in_house_only="false"), "in_house_only"),
+        ("requests", request("R1", needed_by="2026-11-24T00:00:00"), "needed_by"),
+    ],
+)
+def test_a_value_of_another_json_type_is_an_error_naming_the_field_not_converted(
+    section: str, record: dict[str, object], field: str
+) -> None:
+    """The format's types are fixed (DESIGN.md): ``0`` is not ``false``, ``"2"`` or ``2.0`` is not ``2``,
+    a number is not a date."""
+    with pytest.raises(InputError) as caught:
+        parse_snapshot(_raw(**{section: [record]}), "f.json")
+    label = {"households": "household", "children": "child", "requests": "request"}[section]
+    assert [(p.record, p.field) for p in caught.value.problems] == [(f"{label} {record['id']}", field)]
+
+
+def test_numbers_and_dates_of_the_right_json_type_load() -> None:
+    snap = parse_snapshot(_raw(households=[household("H1", weekly_cost_gbp=420)], as_of="2026-11-23"), "f.json")
+    assert snap.households[0].weekly_cost_gbp == 420 and snap.as_of.isoformat() == "2026-11-23"
+    with pytest.raises(InputError) as caught:
+        parse_snapshot(_raw(as_of=20261123), "f.json")
+    assert [(p.record, p.field) for p in caught.value.problems] == [("snapshot", "as_of")]
+
+
 def test_request_naming_a_missing_child_is_an_error_not_a_crash() -> None:
     with pytest.raises(InputError) as caught:
         parse_snapshot(_raw(requests=[request("R1", ["C1", "C9"])]), "f.json")
