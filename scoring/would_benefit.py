@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
-from constraints.base import Part, listing, words
+from constraints.base import NewChild, Part, listing, words
 from domain.snapshot import Household
 from domain.tables import HouseholdTable, IntArray, capabilities
 from domain.vocab import SKILLS, bit_of
 from scoring.base import Criterion, ScoringContext, zeros
 
 
+def _needs(child: NewChild) -> list[str]:
+    """The child's would-benefit needs, each once (a need listed twice in a plan is still one need)."""
+    return list(dict.fromkeys(child.child.needs.would_benefit))
+
+
 def points(part: Part, table: HouseholdTable, idx: IntArray, ctx: ScoringContext) -> IntArray:
     total = zeros(idx)
     for child in part.children:
-        for need in child.child.needs.would_benefit:
+        for need in _needs(child):
             total += ((table.capabilities_mask[idx] & bit_of(SKILLS, need)) != 0) * ctx.weights["would_benefit"]
     return total
 
@@ -20,7 +25,7 @@ def points(part: Part, table: HouseholdTable, idx: IntArray, ctx: ScoringContext
 def reason(part: Part, household: Household, pts: int, ctx: ScoringContext) -> str:
     offered = capabilities(household)
     met = [
-        f"{listing([words(n) for n in c.child.needs.would_benefit if n in offered])} for {c.label}"
+        f"{listing([words(n) for n in _needs(c) if n in offered])} for {c.label}"
         for c in part.children
         if set(c.child.needs.would_benefit) & offered
     ]

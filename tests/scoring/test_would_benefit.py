@@ -58,3 +58,9 @@ def test_each_child_of_a_group_scores_their_own_needs() -> None:
     scores = score("would_benefit", [_skilled("H1", "asd", "bsl")], children)
     assert scores.points == {"H1": 2 * W["would_benefit"]}
     assert scores.reasons == {"H1": "offers ASD for Amira; BSL for Ben"}
+
+
+def test_a_need_listed_twice_in_a_plan_counts_once() -> None:
+    scores = score("would_benefit", [_skilled("H1", "asd")], _amira("asd", "asd"))
+    assert scores.points == {"H1": W["would_benefit"]}
+    assert scores.reasons == {"H1": "offers ASD for Amira"}
