@@ -73,8 +73,9 @@ def purge_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")] = False,
     database: DatabaseOption = None,
 ) -> None:
-    """Delete closed placement requests past the retention period, with their options, decisions and rank
-    runs, and children no request names any more: all or nothing, with an audit event of the counts."""
+    """Delete closed placement requests past the retention period, with their options, decisions, rank
+    runs and ended placements, and children no request names any more (with their placement history):
+    running or recent placements keep theirs. All or nothing, with an audit event of the counts."""
     settings = _settings(database)
     days = settings.retention_days if older_than_days is None else older_than_days
     with _transaction(settings, commit=not dry_run) as repos:

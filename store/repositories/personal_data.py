@@ -1,17 +1,21 @@
 """Personal data: purging closed records past their retention, and everything held about one child.
 
 **Purge.** A placement request is *closed* when it is ``closed`` or ``withdrawn``, or ``placed`` with
-none of its children still living in a household (and, where the outcomes table is there, no placement
-of it still running). One past the cut-off (its last change older than it) is deleted with everything
-hanging off it: its recommendations (and where they would place children), the decisions on them, the
-rank runs made for it, its placement history rows; then each of its children no other request names
-and who lives in no household. Batch runs, scarcity prices, households and the audit trail stay (the
-audit trail names records by id only). It all happens in the caller's transaction: all or nothing.
+none of its children still living in a household. One past the cut-off (its last change older than it,
+and every placement of it ended before the cut-off's day: a running placement, or one ended since, keeps
+it) is deleted with everything hanging off it: its recommendations (and where they would place children),
+the decisions on them, the rank runs made for it, its placements; then each of its children no other
+request names, who lives in no household and has no placement running or ended since the cut-off, with
+the rest of that child's placements (history imported from SSDA903). Batch runs, scarcity prices,
+households and the audit trail stay (the audit trail names records by id only). It all happens in the
+caller's transaction: all or nothing.
 
-**Subject access.** Every row that is about one child: the record, the requests naming the child, the
-options and decisions about those requests or placing the child, where the child lives now, households
+**Subject access.** Every row that is about one child: the record (ethnicity included), the requests
+naming the child, the options and decisions about those requests or placing the child (with a decline's
+reason code, the rank chosen and the rank-1 option beside it), where the child lives now, households
 naming the child (do-not-place, connected-carer approval, exemption), holds kept for the child's
-requests, placement history, and the audit events about any of these.
+requests, the child's placements (start, planned and actual end, how they ended, disruption reason and
+note, the characteristics recorded at the start), and the audit events about any of these.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sqlalchemy import String, Table, cast, delete, func, or_, select
+from sqlalchemy import String, cast, delete, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from store.convert import child_to_domain, request_to_domain
@@ -30,7 +34,6 @@ from store.errors import NotFound
 from store.models import (
     ApprovalRow,
     AuditEventRow,
-    Base,
     ChildRow,
     CurrentChildRow,
     DecisionRow,
@@ -38,12 +41,13 @@ from store.models import (
     ExemptionRow,
     HoldRow,
     MatchRunRow,
+    PlacementRow,
     RecommendationPlacementRow,
     RecommendationRow,
     RequestChildRow,
     RequestRow,
 )
-from store.repositories.base import Repository
+from store.repositories.base import Repository, core_table
 
 #: Request statuses that end a request; ``placed`` counts only once its children have moved on.
 CLOSED_STATUSES = ("closed", "withdrawn")
@@ -67,11 +71,6 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _placements_table() -> Table | None:
-    """The outcomes' placement history table, where the schema has one (issue 10)."""
-    return Base.metadata.tables.get("placements")
-
-
 @dataclass(frozen=True)
 class PurgeCounts:
     """How many rows of each kind a purge deletes (or would delete): counts only, no ids."""
@@ -92,6 +91,11 @@ class PurgeCounts:
         return sum(self.as_dict().values())
 
 
+def _kept_placement(cutoff: dt.datetime) -> Any:
+    """A placement that keeps its request and child: still running, or ended on or after the cut-off's day."""
+    return or_(PlacementRow.ended_on.is_(None), PlacementRow.ended_on >= cutoff.date())
+
+
 class PersonalDataRepository(Repository):
     """All SQL of retention and subject access."""
 
@@ -101,19 +105,15 @@ class PersonalDataRepository(Repository):
         """Ids of closed requests last changed before ``cutoff`` (see the module docstring)."""
         living = select(CurrentChildRow.child_id)
         still_placed = select(RequestChildRow.request_id).where(RequestChildRow.child_id.in_(living))
+        kept = select(PlacementRow.request_id).where(PlacementRow.request_id.is_not(None), _kept_placement(cutoff))
         query = select(RequestRow.id).where(
             RequestRow.updated_at < cutoff,
             or_(
                 RequestRow.status.in_(CLOSED_STATUSES),
                 (RequestRow.status == PLACED) & RequestRow.id.not_in(still_placed),
             ),
+            RequestRow.id.not_in(kept),
         )
-        history = _placements_table()
-        if history is not None:
-            running = select(history.c.request_id).where(
-                history.c.request_id.is_not(None), history.c.ended_on.is_(None)
-            )
-            query = query.where(RequestRow.id.not_in(running))
         return list(self.session.scalars(query.order_by(RequestRow.id)))
 
     def _ids(self, query: Any, ids: Sequence[Any]) -> list[Any]:
@@ -172,8 +172,19 @@ class PersonalDataRepository(Repository):
         living = set(
             self.session.scalars(select(CurrentChildRow.child_id).where(CurrentChildRow.child_id.in_(sorted(named))))
         )
-        children = sorted(named - still_named - living)
-        history = _placements_table()
+        placed = set(
+            self._ids(
+                lambda chunk: select(PlacementRow.child_id).where(
+                    PlacementRow.child_id.in_(chunk), _kept_placement(cutoff)
+                ),
+                sorted(named),
+            )
+        )
+        children = sorted(named - still_named - living - placed)
+        placements = sorted(
+            set(self._ids(lambda chunk: select(PlacementRow.id).where(PlacementRow.request_id.in_(chunk)), requests))
+            | set(self._ids(lambda chunk: select(PlacementRow.id).where(PlacementRow.child_id.in_(chunk)), children))
+        )
         counts = PurgeCounts(
             requests=len(requests),
             children=len(children),
@@ -183,7 +194,7 @@ class PersonalDataRepository(Repository):
             ),
             decisions=len(decisions),
             rank_runs=len(runs),
-            placement_history=0 if history is None else self._count(history, history.c.request_id, requests),
+            placement_history=len(placements),
         )
         if dry_run:
             return counts
@@ -191,8 +202,7 @@ class PersonalDataRepository(Repository):
         self._delete(RecommendationPlacementRow, RecommendationPlacementRow.recommendation_id, recommendations)
         self._delete(RecommendationRow, RecommendationRow.id, recommendations)
         self._delete(MatchRunRow, MatchRunRow.id, runs)
-        if history is not None:
-            self._delete(history, history.c.request_id, requests)
+        self._delete(PlacementRow, PlacementRow.id, placements)
         self._delete(RequestChildRow, RequestChildRow.request_id, requests)
         self._delete(RequestRow, RequestRow.id, requests)
         self._delete(ChildRow, ChildRow.id, children)
@@ -268,17 +278,18 @@ class PersonalDataRepository(Repository):
                 select(HoldRow).where(HoldRow.reserved_for_request.in_(request_ids)).order_by(HoldRow.id)
             )
         )
-        history_rows: list[dict[str, Any]] = []
-        history = _placements_table()
-        if history is not None:
-            history_rows = [
-                _plain(dict(r._mapping))
-                for r in self.session.execute(
-                    select(history).where(history.c.child_id == child_id).order_by(history.c.id)
-                )
-            ]
+        placements = core_table(PlacementRow)
+        history_rows = [
+            _plain(dict(r._mapping))
+            for r in self.session.execute(
+                select(placements)
+                .where(placements.c.child_id == child_id)
+                .order_by(placements.c.started_on, placements.c.id)
+            )
+        ]
         subjects = [("child", child_id)] + [("request", r) for r in request_ids]
         subjects += [("recommendation", str(r)) for r in recommendation_ids]
+        subjects += [("placement", str(r["id"])) for r in history_rows]
         audit_rows = list(
             self.session.scalars(
                 select(AuditEventRow)
@@ -329,6 +340,11 @@ class PersonalDataRepository(Repository):
                     "decided_by": d.decided_by,
                     "decided_on": _plain(d.decided_on),
                     "decided_at": _plain(d.decided_at),
+                    "reason_code": d.reason_code,
+                    "chosen_rank": d.chosen_rank,
+                    "top_recommendation_id": d.top_recommendation_id,
+                    "top_household_ids": d.top_household_ids,
+                    "top_score": d.top_score,
                 }
                 for d in decision_rows
             ],

@@ -3,6 +3,7 @@ child (API and CLI, audited), and no personal data in logs or error bodies."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 from typing import Any
@@ -12,25 +13,29 @@ import typer
 from httpx import Response
 from typer.testing import CliRunner
 
-from api import cli_data
+from api import cli_data, data_protection
+from api.deps import Principal
 from store.db import Database
+from store.repositories import Repositories
 from tests import builders
-from tests.api.conftest import Api
+from tests.api.conftest import TODAY, Api
 from tests.faults.consistency import assert_consistent, row_counts
 from tests.faults.inject import drop_connection
 
 NAME = "Zephyrine Quillfeather-Osei"
 DOB = "2013-02-17"
 REASON = "Zephyrine said she loves the garden"
+ETHNICITY = "WBRI"
+NOTE = "Zephyrine asked to move nearer her brother"
 
 
 def _case() -> Any:
-    """R1 waiting (C1, named distinctively), R2 waiting (C2), R3 withdrawn (C3), R4 placed whose child has
-    since moved on (C4); H1 has one bed."""
+    """R1 waiting (C1, named distinctively, ethnicity recorded), R2 waiting (C2), R3 withdrawn (C3), R4
+    placed whose child has since moved on (C4); H1 has one bed."""
     return builders.snapshot(
         [builders.household("H1", bedrooms_free=1), builders.household("H2", provider="ifa", weekly_cost_gbp=800)],
         [
-            builders.child("C1", name=NAME, date_of_birth=DOB),
+            builders.child("C1", name=NAME, date_of_birth=DOB, ethnicity=ETHNICITY),
             builders.child("C2", gender="male"),
             builders.child("C3"),
             builders.child("C4"),
@@ -51,20 +56,25 @@ def _options(api: Api, request_id: str) -> list[dict[str, Any]]:
     return options
 
 
-def _work(api: Api) -> dict[str, int]:
+def _work(api: Api) -> dict[str, Any]:
     """Place C1 in H1 (R1 stays: C1 lives there), decline an option of R2 and withdraw R2."""
     api.load(_case())
-    first = next(o for o in _options(api, "R1") if o["placements"][0]["household_id"] == "H1")
+    ranked = _options(api, "R1")
+    first = next(o for o in ranked if o["placements"][0]["household_id"] == "H1")
     second = _options(api, "R2")
     accepted = api.post("duty", f"/recommendations/{first['recommendation_id']}/accept", json={"reason": REASON})
     assert accepted.status_code == 200, accepted.text
     open_r2 = [
         o for o in second if api.get("duty", f"/recommendations/{o['recommendation_id']}").json()["status"] == "open"
     ]
-    declined = api.post("duty", f"/recommendations/{open_r2[0]['recommendation_id']}/decline", json={"reason": "far"})
+    declined = api.post(
+        "duty",
+        f"/recommendations/{open_r2[0]['recommendation_id']}/decline",
+        json={"reason": "far", "reason_code": "distance_school"},
+    )
     assert declined.status_code == 200, declined.text
     assert api.delete("duty", "/requests/R2").status_code == 204
-    return {"r2_options": len(second)}
+    return {"r2_options": len(second), "r1_top": ranked[0], "accepted": accepted.json()}
 
 
 def _expected(r2_options: int) -> dict[str, int]:
@@ -144,6 +154,78 @@ def test_subject_access_exports_everything_about_one_child_and_is_audited(api: A
     assert api.get("planner", "/children/C1/subject-access").status_code == 403
     missing = api.get("manager", "/children/C404/subject-access")
     assert missing.status_code == 404 and missing.json()["detail"][0]["loc"] == ["path", "child_id"]
+
+
+def _placement_of(api: Api, child_id: str) -> dict[str, Any]:
+    found = api.get("manager", "/placements", params={"child_id": child_id}).json()["items"]
+    assert len(found) == 1, found
+    placement: dict[str, Any] = found[0]
+    return placement
+
+
+def _end(api: Api, placement_id: int) -> None:
+    body = {"ended_on": TODAY.isoformat(), "ending": "unplanned", "disruption_reason": "other", "note": NOTE}
+    ended = api.post("duty", f"/placements/{placement_id}/end", json=body)
+    assert ended.status_code == 200, ended.text
+
+
+def test_subject_access_covers_placements_decisions_with_their_outcome_fields_and_ethnicity(api: Api) -> None:
+    made = _work(api)
+    placement = _placement_of(api, "C1")
+    _end(api, placement["id"])
+    export = api.get("manager", "/children/C1/subject-access").json()
+
+    assert export["record"]["ethnicity"] == ETHNICITY
+    [decision] = export["decisions"]
+    accepted, top = made["accepted"], made["r1_top"]
+    assert (decision["outcome"], decision["reason"], decision["reason_code"]) == ("accepted", REASON, None)
+    assert decision["chosen_rank"] == accepted["chosen_rank"] and decision["chosen_rank"] >= 1
+    assert decision["top_recommendation_id"] == accepted["top_recommendation_id"] == top["recommendation_id"]
+    assert decision["top_household_ids"] == [p["household_id"] for p in top["placements"]]
+    assert decision["top_score"] == top["score"]
+
+    [history] = export["placement_history"]
+    assert (history["id"], history["request_id"], history["household_id"]) == (placement["id"], "R1", "H1")
+    assert (history["started_on"], history["ended_on"]) == (TODAY.isoformat(), TODAY.isoformat())
+    assert (history["ending"], history["disruption_reason"], history["end_note"]) == ("unplanned", "other", NOTE)
+    assert history["ethnicity"] == ETHNICITY and history["decision_id"] == decision["id"]
+    assert {"placement.end", "placement.list"} <= {e["action"] for e in export["audit_events"]}
+    audited = api.get("manager", "/audit", params={"action": "child.subject_access"}).json()["items"][0]
+    assert audited["detail"]["placement_history"] == 1 and audited["detail"]["decisions"] == 1
+    assert NOTE not in json.dumps(audited) and ETHNICITY not in json.dumps(audited)  # counts only
+
+    [declined] = api.get("manager", "/children/C2/subject-access").json()["decisions"]
+    assert (declined["outcome"], declined["reason_code"]) == ("declined", "distance_school")
+    assert declined["chosen_rank"] >= 1  # the rank of the option declined
+
+
+def test_purge_keeps_a_running_placement_then_takes_it_once_ended(api: Api, database: Database) -> None:
+    """C1 leaves H1 without the placement being ended: R1 and C1 stay. Once it ends (before the cut-off's
+    day), R1, C1 and the placement go, counted in the audit event. The cut-off is after every date here."""
+    _work(api)
+    assert api.delete("admin", "/households/H1/children/C1").status_code == 204
+    later = max(dt.datetime.now(dt.UTC), dt.datetime.combine(TODAY, dt.time(), dt.UTC)) + dt.timedelta(days=2)
+    admin = Principal("admin", "admin", "token")
+
+    def purge() -> dict[str, int]:
+        with database.transaction() as session:
+            return data_protection.purge(Repositories(session), admin, 0, dry_run=False, now=later).counts.as_dict()
+
+    first = purge()
+    assert first["placement_history"] == 0 and api.get("manager", "/requests/R1").status_code == 200
+    assert api.get("manager", "/children/C1").status_code == 200
+    placement = _placement_of(api, "C1")
+    _end(api, placement["id"])
+
+    second = purge()
+    assert (second["requests"], second["children"], second["placement_history"]) == (1, 1, 1)
+    assert api.get("manager", "/requests/R1").status_code == 404
+    assert api.get("manager", f"/placements/{placement['id']}").status_code == 404
+    assert api.get("manager", "/placements", params={"child_id": "C1"}).json()["total"] == 0
+    event = api.get("manager", "/audit", params={"action": "retention.purge"}).json()["items"][0]
+    assert event["detail"]["placement_history"] == 1 and event["subject_id"] is None
+    assert NOTE not in json.dumps(event) and "C1" not in json.dumps(event)
+    assert_consistent(database)
 
 
 def _cli() -> typer.Typer:
