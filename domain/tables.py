@@ -31,6 +31,11 @@ NO_AGE_HIGH = 1_000
 NO_AGE_LOW = -1
 
 
+def folded(text: str) -> str:
+    """Free text as compared: "Muslim" and " muslim" are one religion, "EN" and "en" one language."""
+    return text.strip().casefold()
+
+
 def _index_by_child(households: list[Household], ids_of: Callable[[Household], Iterable[str]]) -> dict[str, IntArray]:
     """Map a child id to the positions of the households whose list (``ids_of(h)``) names it."""
     positions: defaultdict[str, list[int]] = defaultdict(list)
@@ -229,8 +234,8 @@ def build_household_table(households: list[Household]) -> HouseholdTable:
         exemption_index=_index_by_child(
             hh, lambda h: set(h.approval.exemption.named_children) if h.approval.exemption else set()
         ),
-        language_index=_index_by_child(hh, lambda h: set(h.languages)),
-        religion=np.asarray([h.religion for h in hh], dtype=object),
+        language_index=_index_by_child(hh, lambda h: {folded(x) for x in h.languages}),
+        religion=np.asarray([None if h.religion is None else folded(h.religion) for h in hh], dtype=object),
         has_preferences=bools([h.preferences is not None for h in hh]),
         preferred_age_min=ints(
             [h.preferences.age_min if h.preferences and h.preferences.age_min is not None else NO_AGE_LOW for h in hh]

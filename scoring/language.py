@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from constraints.base import Part, listing
 from domain.snapshot import Household
-from domain.tables import HouseholdTable, IntArray
+from domain.tables import HouseholdTable, IntArray, folded
 from scoring.base import Criterion, ScoringContext, zeros
 
 
@@ -12,12 +12,17 @@ def points(part: Part, table: HouseholdTable, idx: IntArray, ctx: ScoringContext
     total = zeros(idx)
     for child in part.children:
         if child.child.language is not None:
-            total += table.names(table.language_index, child.child.language)[idx] * ctx.weights["language"]
+            total += table.names(table.language_index, folded(child.child.language))[idx] * ctx.weights["language"]
     return total
 
 
 def reason(part: Part, household: Household, pts: int, ctx: ScoringContext) -> str:
-    spoken = [f"{c.label} ({c.child.language})" for c in part.children if c.child.language in household.languages]
+    languages = {folded(x) for x in household.languages}
+    spoken = [
+        f"{c.label} ({c.child.language})"
+        for c in part.children
+        if c.child.language is not None and folded(c.child.language) in languages
+    ]
     return f"speaks the first language of {listing(spoken)}"
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from constraints.base import Part, listing
 from domain.snapshot import Household
-from domain.tables import HouseholdTable, IntArray
+from domain.tables import HouseholdTable, IntArray, folded
 from scoring.base import Criterion, ScoringContext, zeros
 
 
@@ -12,12 +12,13 @@ def points(part: Part, table: HouseholdTable, idx: IntArray, ctx: ScoringContext
     total = zeros(idx)
     for child in part.children:
         if child.child.religion is not None:
-            total += (table.religion[idx] == child.child.religion) * ctx.weights["religion"]
+            total += (table.religion[idx] == folded(child.child.religion)) * ctx.weights["religion"]
     return total
 
 
 def reason(part: Part, household: Household, pts: int, ctx: ScoringContext) -> str:
-    shared = [c.label for c in part.children if c.child.religion is not None and c.child.religion == household.religion]
+    theirs = None if household.religion is None else folded(household.religion)
+    shared = [c.label for c in part.children if c.child.religion is not None and folded(c.child.religion) == theirs]
     return f"shares the {household.religion} faith of {listing(shared)}"
 
 

@@ -22,8 +22,14 @@ DEFAULT_WEIGHTS: Mapping[str, int] = MappingProxyType(
         # 20 miles in whole kilometres (32.19 km), the radius of that bonus.
         "near_home_km": 32,
         # Siblings kept together: points per sibling who lives with the rest of the group, i.e. children minus
-        # households used. Large, because separating siblings is the harm the duty team most wants to avoid.
-        "siblings_together": 600,
+        # households used. Siblings are placed together "so far as reasonably practicable" (Children Act 1989
+        # s.22C(8)(c)), so this outweighs the most one child can gain on every other criterion together
+        # (distance 200 + bonus 100 + in-house 150 + cost 120 + three needs met 180 + language 80 + religion 50
+        # + animals 60 + preferences 100 + continuity 150 + fit 40 + scarcity 300 = 1530 for a child with three
+        # would-benefit needs met; each further need adds 60): a split is chosen only where no home takes the
+        # group, where it places more children (batch), or for a child with many needs met apart. At 600,
+        # measured in the replay, the batch split groups for distance and cost where one home could take them.
+        "siblings_together": 1600,
         # In-house first, per child: the council's own carers (about GBP 400 a week) before agencies (GBP 750+).
         "in_house": 150,
         # Weekly cost, per child: one point for every cost_step_gbp below cost_ceiling_gbp a week.
@@ -36,6 +42,8 @@ DEFAULT_WEIGHTS: Mapping[str, int] = MappingProxyType(
         "language": 80,
         # Per child whose stated religion is the household's.
         "religion": 50,
+        # Per child whose plan says they must live with animals (pets: "must"), where the household has pets.
+        "pets_must": 60,
         # Per child inside the carers' own stated preferences (ages, genders): a better-sustained placement.
         "preference_met": 40,
         # Per child outside the carers' preferences (subtracted): they may take the child but did not wish to.
@@ -60,6 +68,12 @@ DEFAULT_WEIGHTS: Mapping[str, int] = MappingProxyType(
 )
 
 
+#: Weights that divide, or multiply the batch's first level: zero would make every answer meaningless.
+#: Every other weight is a number of points or kilometres: zero switches it off, below zero is an error
+#: (the subtracted ones, like ``preference_missed``, are written as positive numbers).
+AT_LEAST_ONE = frozenset({"cost_step_gbp", "placed_child", "urgency_today", "urgency_within_5_days", "urgency_planned"})
+
+
 def weights_for(policy: Policy, source: str = "snapshot") -> Mapping[str, int]:
     """The default weights with the policy's overrides; unknown names are input errors naming ``source``."""
     unknown = sorted(set(policy.weights) - set(DEFAULT_WEIGHTS))
@@ -67,4 +81,8 @@ def weights_for(policy: Policy, source: str = "snapshot") -> Mapping[str, int]:
         raise InputError.one(
             source, "policy", f"weights.{unknown[0]}", f"unknown weight; known: {', '.join(DEFAULT_WEIGHTS)}"
         )
+    for name, value in sorted(policy.weights.items()):
+        lowest = 1 if name in AT_LEAST_ONE else 0
+        if value < lowest:
+            raise InputError.one(source, "policy", f"weights.{name}", f"must be at least {lowest}; got {value}")
     return MappingProxyType({**DEFAULT_WEIGHTS, **policy.weights})

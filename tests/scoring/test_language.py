@@ -37,3 +37,9 @@ def test_each_child_whose_language_is_spoken_counts() -> None:
     scores = score("language", [household("H1", languages=["en", "pa"])], children)
     assert scores.points == {"H1": 2 * W["language"]}
     assert scores.reasons == {"H1": "speaks the first language of Amira (pa) and Ben (pa)"}
+
+
+def test_a_language_matches_whatever_its_capitals_or_spaces() -> None:
+    scores = score("language", [household("PL", languages=["EN", " Pl"])], [child("C1", name="Amira", language="pl")])
+    assert scores.points == {"PL": W["language"]}
+    assert scores.reasons == {"PL": "speaks the first language of Amira (pl)"}

@@ -30,3 +30,9 @@ def test_each_child_whose_religion_is_shared_counts() -> None:
     scores = score("religion", HOUSEHOLDS, children)
     assert scores.points == {"MUSLIM": 2 * W["religion"], "CHRISTIAN": 0, "NONE": 0}
     assert scores.reasons == {"MUSLIM": "shares the muslim faith of Amira and Ben"}
+
+
+def test_a_religion_matches_whatever_its_capitals() -> None:
+    scores = score("religion", [household("H1", religion="Muslim")], [child("C1", name="Amira", religion="muslim")])
+    assert scores.points == {"H1": W["religion"]}
+    assert scores.reasons == {"H1": "shares the Muslim faith of Amira"}

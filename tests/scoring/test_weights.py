@@ -32,6 +32,7 @@ OWNER: dict[str, str] = {
     "would_benefit": "would_benefit",
     "language": "language",
     "religion": "religion",
+    "pets_must": "pets",
     "preference_met": "preferences",
     "preference_missed": "preferences",
     "continuity": "continuity",
@@ -51,6 +52,7 @@ def _snapshot(weights: dict[str, int]) -> Any:
         religion="muslim",
         needs={"must": [], "would_benefit": ["asd"]},
         previous_households=["H1"],
+        pets="must",
     )
     ben = child("C2", name="Ben", date_of_birth="2012-01-01", gender="male")
     dev = child("C3", name="Dev", needs={"must": ["asd"], "would_benefit": []})  # only H1 can take Dev
@@ -62,6 +64,7 @@ def _snapshot(weights: dict[str, int]) -> Any:
         approval={"skills": ["asd"], "max_children": 4},
         current_children=[current_child("K1", age=7)],
         preferences={"age_min": 5, "age_max": 12},  # Amira inside, Ben outside
+        pets=["dog"],
     )
     h2 = household("H2", provider="ifa", weekly_cost_gbp=850, location=km_east(40), preferences={"genders": ["female"]})
     return snapshot(
@@ -110,3 +113,15 @@ def test_an_unknown_weight_name_is_an_input_error_naming_the_field() -> None:
     assert "unknown weight" in problem.message and "distance" in problem.message
     with pytest.raises(InputError):
         rank_request(typo, "R1")
+
+
+@pytest.mark.parametrize(("name", "value"), [("cost_step_gbp", 0), ("placed_child", 0), ("distance", -1)])
+def test_a_weight_that_would_make_answers_meaningless_is_an_input_error(name: str, value: int) -> None:
+    with pytest.raises(InputError) as caught:
+        SnapshotIndex.build(_snapshot({name: value}), "council.json")
+    [problem] = caught.value.problems
+    assert problem.field == f"weights.{name}" and "must be at least" in problem.message
+
+
+def test_a_weight_of_zero_switches_its_criterion_off() -> None:
+    assert _points({"religion": 0})["religion"] == [0, 0]
