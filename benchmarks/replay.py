@@ -1133,6 +1133,7 @@ def run(
     ahead = {
         "children_placed_in_house": versus(optimised.children_in_house, greedy_row.children_in_house),
         "sibling_groups_kept_together": versus(optimised.groups_together, greedy_row.groups_together),
+        "siblings_separated": versus(optimised.siblings_separated, greedy_row.siblings_separated, False),
         "mean_distance_km": versus(optimised.mean_distance_km, greedy_row.mean_distance_km, False),
         "mean_days_waiting": versus(optimised.mean_days_waiting, greedy_row.mean_days_waiting, False),
         "objective": versus(optimised.objective, greedy_row.objective),
@@ -1184,7 +1185,7 @@ def run(
 def format_table(report: Mapping[str, Any]) -> str:
     """The report as a table a person reads."""
     head = (
-        f"{'policy':<18} {'in-house':>8} {'placed':>7} {'siblings':>9} {'km':>6} {'wait d':>7} "
+        f"{'policy':<18} {'in-house':>8} {'placed':>7} {'groups':>9} {'apart':>5} {'km':>6} {'wait d':>7} "
         f"{'objective':>13} {'level 1 %':>9} {'level 2 %':>9} {'objective %':>11} {'time s':>7}"
     )
     lines = [
@@ -1201,6 +1202,7 @@ def format_table(report: Mapping[str, Any]) -> str:
         objective = row["objective_pct_of_hindsight"]
         lines.append(
             f"{row['policy']:<18} {row['children_placed_in_house']:>8} {row['children_placed']:>7} {groups:>9} "
+            f"{row['siblings_separated']:>5} "
             f"{row['mean_distance_km']:>6.1f} {row['mean_days_waiting']:>7.2f} {row['objective']:>13} "
             f"{'-' if level is None else f'{level:.2f}':>9} {'-' if soft is None else f'{soft:.2f}':>9} "
             f"{'-' if objective is None else f'{objective:.4f}':>11} "
