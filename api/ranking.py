@@ -222,6 +222,12 @@ def rank(services: Services, repos: Repositories, principal: Principal, request_
         ranked = Ranked(answer.to_json())
         cache.keep(key, ranked)
     options: list[dict[str, Any]] = ranked.answer["options"]
+    # The snapshot can be a moment older than the tables: lock the request and read its status as it is
+    # now, so that an accept committed meanwhile is a 409 here, and one still going waits for these
+    # options and then withdraws them with the rest (never an open option on a placed request).
+    status = repos.requests.lock(request_id)
+    if status not in OPEN_STATUSES:
+        raise ApiError(409, ["path", "request_id"], f"request {request_id} is {status}", "conflict")
     duration_ms = round((time.perf_counter() - started) * 1000)
     run_id = repos.recommendations.add_run(
         kind="rank",

@@ -10,9 +10,12 @@ from typing import Any
 
 import pytest
 from httpx import Response
+from sqlalchemy import update
 
 from domain.ages import age_on
 from matching.validate import check_placements
+from store.db import Database
+from store.models import RequestRow
 from tests import builders
 from tests.api.conftest import TODAY, Api
 
@@ -238,3 +241,20 @@ def test_the_same_recommendation_accepted_twice_at_once(api: Api, monkeypatch: p
     responses = _race(api, [("duty", recommendation), ("manager", recommendation)], monkeypatch)
     assert sorted(r.status_code for r in responses) == [200, 409]
     assert len(api.get("duty", "/households/H2").json()["current_children"]) == 1
+
+
+def test_a_rank_on_a_snapshot_a_moment_old_stores_no_option_for_a_request_placed_meanwhile(
+    api: Api, database: Database
+) -> None:
+    """Given the cached snapshot still shows R1 waiting while the tables say it is placed (an accept that
+    committed while this rank was computing), the rank answers 409 and stores no open option."""
+    api.load(_two_requests())
+    _rank(api, "R1")  # the service now caches the snapshot at this revision
+    with database.transaction() as session:  # placed without bumping the revision: the window, held open
+        session.execute(update(RequestRow).where(RequestRow.id == "R1").values(status="placed"))
+    before = api.get("duty", "/recommendations", params={"request_id": "R1", "status": "open"}).json()["total"]
+    response = api.post("duty", "/requests/R1/rank", params={"top": 5})
+    assert response.status_code == 409, response.text
+    assert response.json()["detail"][0]["msg"] == "request R1 is placed"
+    after = api.get("duty", "/recommendations", params={"request_id": "R1", "status": "open"}).json()["total"]
+    assert after == before
