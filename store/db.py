@@ -141,7 +141,7 @@ class SnapshotChanges:
             *(("child", i) for i in sorted(self.children)),
             *(("request", i) for i in sorted(self.requests)),
         ]
-        return [("all", None)] if self.everything or len(ids) > CHANGED_IDS_MAX else list(ids)
+        return [("all", None)] if self.everything or not ids or len(ids) > CHANGED_IDS_MAX else list(ids)
 
 
 def _changes(session: Session) -> SnapshotChanges:
@@ -159,11 +159,11 @@ def mark_snapshot_changed(
     The revision is bumped and the changes recorded when it commits.
     """
     changes = _changes(session)
-    before = len(changes.households) + len(changes.children) + len(changes.requests)
-    changes.households.update(households)
-    changes.children.update(children)
-    changes.requests.update(requests)
-    if len(changes.households) + len(changes.children) + len(changes.requests) == before:
+    named = [list(households), list(children), list(requests)]
+    changes.households.update(named[0])
+    changes.children.update(named[1])
+    changes.requests.update(named[2])
+    if not any(named):
         changes.everything = True
 
 

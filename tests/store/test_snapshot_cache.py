@@ -214,3 +214,18 @@ def test_a_transaction_sees_its_own_changes_and_others_commits(
         assert inside.snapshot == Repositories(session).snapshots.load(AS_OF)
     assert {r.id: r.status for r in inside.snapshot.requests}["R1"] == "withdrawn"
     assert "K9" in {c.child_id for c in inside.snapshot.households[0].current_children}
+
+
+def test_an_accept_like_transaction_naming_a_household_twice_records_just_its_records(database: Database) -> None:
+    _import(database)
+    with database.transaction() as session:
+        repos = Repositories(session)
+        repos.households.add_current_child("H1", CurrentChild(child_id="K9", age=4))
+        repos.households.remove_current_child("H1", "K9")  # H1 named again: still one household, not "all"
+        repos.requests.set_status("R1", "withdrawn")
+    with database.read_transaction() as session:
+        revision = SnapshotRepository(session).revision()
+        recorded = session.execute(
+            select(SnapshotChangeRow.kind, SnapshotChangeRow.entity_id).where(SnapshotChangeRow.revision == revision)
+        ).all()
+    assert sorted(tuple(r) for r in recorded) == [("household", "H1"), ("request", "R1")]
