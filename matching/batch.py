@@ -70,8 +70,8 @@ class BatchSettings:
     top_k: int | None = None
     workers: int = 2
     #: Bound the loss from pruning with an LP of the unpruned first level when it has at most this many pairs
-    #: (England's 2.1 million legal pairs: 26 s and 2.9 GB peak with HiGHS on this machine). The LP gets
-    #: only the time left in the limit after the solve; when that runs out, no pruning bound is reported.
+    #: (England's 2.1 million legal pairs: 18-26 s and 2.9 GB peak with HiGHS on this machine). It runs before
+    #: the solve when it should take at most ``LP_SHARE_MAX`` of the limit; otherwise no pruning bound is reported.
     lp_bound_max_pairs: int = 3_000_000
     #: Price every household for ranking (the LP's duals), stored with the run as its scarcity.
     scarcity: bool = True
