@@ -21,6 +21,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -96,6 +98,28 @@ def wait_ready(base: str, process: subprocess.Popen[bytes], log_file: Path) -> N
     raise RuntimeError(f"the server did not answer within {STARTUP_SECONDS:.0f} s")
 
 
+#: Seconds a stopped server has to finish what it is doing (a batch run, say) before it is killed.
+STOP_SECONDS = 60.0
+
+
+@contextmanager
+def served(url: str, folder: str, workers: int) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """A ``placematch serve`` on a free loopback port, ready to answer: (base URL, process). Stopped after."""
+    port = _free_port()
+    log_file = Path(folder) / "serve.log"
+    server = start_server(url, port, log_file, workers)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_ready(base, server, log_file)
+        yield base, server
+    finally:
+        server.send_signal(signal.SIGINT)
+        try:
+            server.wait(timeout=STOP_SECONDS)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+
 async def load(
     base: str, key: str, requests: list[str], clients: int, seconds: float, top: int
 ) -> tuple[list[float], dict[str, int], float]:
@@ -137,23 +161,12 @@ def run(
         key, waiting = prepare(url, tier, snapshot_file)
         if not waiting:
             raise RuntimeError("no waiting requests to rank")
-        port = _free_port()
-        log_file = Path(folder) / "serve.log"
-        server = start_server(url, port, log_file, workers)
-        base = f"http://127.0.0.1:{port}"
-        try:
-            wait_ready(base, server, log_file)
+        with served(url, folder, workers) as (base, _):
             warm_started = time.perf_counter()
             for request_id in waiting:  # first rank of each request: build the index, rank, cache
                 httpx.post(f"{base}/requests/{request_id}/rank", params={"top": top}, headers={"X-API-Key": key})
             warm_s = time.perf_counter() - warm_started
             latencies, errors, elapsed = asyncio.run(load(base, key, waiting, clients, seconds, top))
-        finally:
-            server.send_signal(signal.SIGINT)
-            try:
-                server.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                server.kill()
     values = np.asarray(latencies) if latencies else np.asarray([float("nan")])
     p95 = float(np.percentile(values, 95))
     total_errors = sum(errors.values())

@@ -21,8 +21,6 @@ import asyncio
 import json
 import os
 import random
-import signal
-import subprocess
 import tempfile
 import time
 from contextlib import AbstractContextManager
@@ -34,7 +32,7 @@ import httpx
 import numpy as np
 
 from api.auth import PasswordHashing, new_api_key
-from benchmarks.api import CLIENT_KEEP_ALIVE_S, _free_port, prepare, start_server, wait_ready
+from benchmarks.api import CLIENT_KEEP_ALIVE_S, prepare, served
 from benchmarks.tiers import TIERS
 from store.db import Database
 from store.invariants import check_invariants
@@ -348,12 +346,7 @@ def _run_on(url: str, folder: str, **o: Any) -> dict[str, Any]:
     prepare_s = time.perf_counter() - prepared
     if not waiting:
         raise RuntimeError("no waiting requests to work on")
-    port = _free_port()
-    log_file = Path(folder) / "serve.log"
-    server = start_server(url, port, log_file, o["workers"])
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_ready(base, server, log_file)
+    with served(url, folder, o["workers"]) as (base, server):
         warm = time.perf_counter()  # one rank builds the server's snapshot index and scarcity estimate
         httpx.post(f"{base}/requests/{waiting[0]}/rank", headers={"X-API-Key": duty_key}, timeout=300)
         warm_s = time.perf_counter() - warm
@@ -373,12 +366,6 @@ def _run_on(url: str, folder: str, **o: Any) -> dict[str, Any]:
             )
         )
         memory = peak_rss_mib(server.pid)
-    finally:
-        server.send_signal(signal.SIGINT)
-        try:
-            server.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            server.kill()
     endpoints = summarise(tally)
     errors = sum(e["errors"] for e in endpoints.values())
     violations = _invariants(url)
