@@ -233,15 +233,6 @@ def prepare(database: Database, as_of: dt.date) -> PreparedRun:
     return PreparedRun(index, after, snapshot_hash(snapshot), previous)
 
 
-def _snapshot_now(repos: Repositories, prepared: PreparedRun, revision: int) -> Snapshot:
-    """The snapshot at ``revision``: the prepared one caught up on what changed since, where that is known."""
-    as_of = prepared.index.snapshot.as_of
-    changes = repos.snapshots.changes_since(prepared.revision, revision) if revision > prepared.revision else None
-    if changes is None:
-        return repos.snapshots.load(as_of)
-    return repos.snapshots.catch_up(prepared.index.snapshot, changes, as_of)
-
-
 def _store(
     repos: Repositories,
     run_id: int,
@@ -263,7 +254,8 @@ def _store(
     if revision != prepared.revision:
         # Duty workers went on working while the batch ran: keep only what still holds on the data as it
         # is now, read under the locks taken above (a proposal is a recommendation, re-checked on accept).
-        now = _snapshot_now(repos, prepared, revision)
+        snapshot = prepared.index.snapshot
+        now = repos.snapshots.updated(snapshot, prepared.revision, revision, snapshot.as_of)
         answer = still_holding(answer, SnapshotIndex.build(now, "database"))
     standing = repos.recommendations.open_from_runs_of_kind(BATCH)
     params = parameters.to_json()

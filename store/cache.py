@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from domain.snapshot import Snapshot
-from store.db import SnapshotChanges, pending_changes, snapshot_changed
+from store.db import pending_changes, snapshot_changed
 from store.repositories.snapshots import SnapshotRepository
 
 
@@ -70,10 +70,8 @@ class SnapshotCache:
 
     def _build(self, repository: SnapshotRepository, revision: int, as_of: dt.date) -> Snapshot:
         entry = self._entry
-        if entry is not None and entry[1] == as_of and entry[0] < revision:
-            changes = repository.changes_since(entry[0], revision)
-            if changes is not None:
-                return repository.catch_up(entry[2], changes, as_of)
+        if entry is not None and entry[1] == as_of:
+            return repository.updated(entry[2], entry[0], revision, as_of)
         return repository.load(as_of)
 
     def _as_this_transaction_sees_it(
@@ -83,13 +81,9 @@ class SnapshotCache:
         holds): the cached one caught up on them and on whatever others committed since, where that is known."""
         own = pending_changes(session)
         entry = self._entry
-        revision = repository.revision()
-        if own.everything or entry is None or entry[1] != as_of or entry[0] > revision:
+        if entry is None or entry[1] != as_of:
             return repository.load(as_of)
-        others = SnapshotChanges() if entry[0] == revision else repository.changes_since(entry[0], revision)
-        if others is None:
-            return repository.load(as_of)
-        return repository.catch_up(entry[2], own.merged(others), as_of)
+        return repository.updated(entry[2], entry[0], repository.revision(), as_of, also=own)
 
     def clear(self) -> None:
         with self._lock:

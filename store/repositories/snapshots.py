@@ -97,6 +97,21 @@ class SnapshotRepository(Repository):
             changes.add(row.kind, row.entity_id)
         return None if changes.everything else changes
 
+    def updated(
+        self, snapshot: Snapshot, revision: int, upto: int, as_of: dt.date, also: SnapshotChanges | None = None
+    ) -> Snapshot:
+        """``snapshot``, as it stood at ``revision``, brought to ``upto`` (and to the records in ``also``, a
+        transaction's own uncommitted changes): only the records changed read again where the changes are
+        on record, else everything loaded again."""
+        changes = (
+            SnapshotChanges() if revision == upto else self.changes_since(revision, upto) if revision < upto else None
+        )
+        if changes is not None and also is not None:
+            changes = changes.merged(also)
+        if changes is None or changes.everything:
+            return self.load(as_of)
+        return self.catch_up(snapshot, changes, as_of)
+
     def catch_up(self, snapshot: Snapshot, changes: SnapshotChanges, as_of: dt.date) -> Snapshot:
         """``snapshot`` with the changed records read again (and deleted ones gone), as ``load`` would give."""
         households = _replaced(
