@@ -1,7 +1,7 @@
 """The duty-team service under load: concurrent clients ranking requests over loopback HTTP.
 
 Starts ``placematch serve`` as its own process on a fresh database (SQLite by default, or
-``--database URL``) holding the county snapshot, then runs ``--clients`` concurrent httpx clients
+``--database URL``) holding the county snapshot, then runs ``--clients`` concurrent aiohttp clients
 for ``--seconds``, each calling ``POST /requests/{id}/rank`` in turn over the waiting requests with an
 API key. Every call is a full service call: authentication, the snapshot at the current revision,
 the ranking (answers are reused per revision), storing the options as recommendations, and the audit
@@ -25,8 +25,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import aiohttp
 import httpx
 import numpy as np
+import psutil
 
 from api.auth import PasswordHashing, new_api_key
 from benchmarks.tiers import TIERS, load_tier
@@ -123,34 +125,68 @@ def served(url: str, folder: str, workers: int) -> Iterator[tuple[str, subproces
 async def load(
     base: str, key: str, requests: list[str], clients: int, seconds: float, top: int
 ) -> tuple[list[float], dict[str, int], float]:
-    """Run the clients; returns latencies (ms) of successful calls, error counts by kind, and elapsed s."""
+    """Run the clients; returns latencies (ms) of successful calls, error counts by kind, and elapsed s.
+
+    aiohttp rather than httpx: at 50 clients httpx's async client spent ~5 ms of CPU per call, as much
+    as the server, so on two cores the load generator was measuring itself. Each latency is still one
+    call end to end over loopback, from sending to the last byte of the body.
+    """
     latencies: list[float] = []
     errors: dict[str, int] = {}
     order = itertools.cycle(requests)
-    limits = httpx.Limits(
-        max_connections=clients, max_keepalive_connections=clients, keepalive_expiry=CLIENT_KEEP_ALIVE_S
-    )
-    async with httpx.AsyncClient(base_url=base, headers={"X-API-Key": key}, limits=limits, timeout=30.0) as client:
+    connector = aiohttp.TCPConnector(limit=clients, keepalive_timeout=CLIENT_KEEP_ALIVE_S)
+    timeout = aiohttp.ClientTimeout(total=30.0)
+    async with aiohttp.ClientSession(
+        base_url=base, headers={"X-API-Key": key}, connector=connector, timeout=timeout
+    ) as client:
         started = time.perf_counter()
         deadline = started + seconds
+        params = {"top": str(top)}
 
         async def one_client() -> None:
             while time.perf_counter() < deadline:
                 request_id = next(order)
                 sent = time.perf_counter()
                 try:
-                    response = await client.post(f"/requests/{request_id}/rank", params={"top": top})
-                except httpx.HTTPError as error:
+                    async with client.post(f"/requests/{request_id}/rank", params=params) as response:
+                        await response.read()
+                        status = response.status
+                except (aiohttp.ClientError, TimeoutError) as error:
                     errors[type(error).__name__] = errors.get(type(error).__name__, 0) + 1
                     continue
-                if response.status_code == 200:
+                if status == 200:
                     latencies.append((time.perf_counter() - sent) * 1000)
                 else:
-                    errors[f"http_{response.status_code}"] = errors.get(f"http_{response.status_code}", 0) + 1
+                    errors[f"http_{status}"] = errors.get(f"http_{status}", 0) + 1
 
         await asyncio.gather(*(one_client() for _ in range(clients)))
         elapsed = time.perf_counter() - started
     return latencies, errors, elapsed
+
+
+def run_load(
+    base: str, key: str, requests: list[str], clients: int, seconds: float, top: int
+) -> tuple[list[float], dict[str, int], float]:
+    """``load`` on uvloop where there is one (the server's loop too), else asyncio's own."""
+    try:
+        import uvloop
+    except ImportError:  # Windows: no uvloop
+        return asyncio.run(load(base, key, requests, clients, seconds, top))
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        return runner.run(load(base, key, requests, clients, seconds, top))
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds used so far by a process and its descendants (``serve --workers``)."""
+    root = psutil.Process(pid)
+    total = 0.0
+    for process in [root, *root.children(recursive=True)]:
+        try:
+            times = process.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        total += times.user + times.system
+    return total
 
 
 def run(
@@ -161,12 +197,18 @@ def run(
         key, waiting = prepare(url, tier, snapshot_file)
         if not waiting:
             raise RuntimeError("no waiting requests to rank")
-        with served(url, folder, workers) as (base, _):
+        with served(url, folder, workers) as (base, server):
             warm_started = time.perf_counter()
             for request_id in waiting:  # first rank of each request: build the index, rank, cache
                 httpx.post(f"{base}/requests/{request_id}/rank", params={"top": top}, headers={"X-API-Key": key})
             warm_s = time.perf_counter() - warm_started
-            latencies, errors, elapsed = asyncio.run(load(base, key, waiting, clients, seconds, top))
+            # CPU is counted beside wall time: on a shared machine the wall-clock figures move with the
+            # neighbours' load, while the server's CPU per call moves only with the service's own work.
+            server_cpu = cpu_seconds(server.pid)
+            client_cpu = time.process_time()
+            latencies, errors, elapsed = run_load(base, key, waiting, clients, seconds, top)
+            client_cpu = time.process_time() - client_cpu
+            server_cpu = cpu_seconds(server.pid) - server_cpu
     values = np.asarray(latencies) if latencies else np.asarray([float("nan")])
     p95 = float(np.percentile(values, 95))
     total_errors = sum(errors.values())
@@ -186,6 +228,11 @@ def run(
         "max_ms": round(float(values.max()), 1),
         "errors": total_errors,
         "errors_by_kind": errors,
+        "client_cpu_pct": round(100 * client_cpu / elapsed, 1),
+        "server_cpu_pct": round(100 * server_cpu / elapsed, 1),
+        "client_cpu_ms_per_call": round(1000 * client_cpu / max(1, len(latencies) + total_errors), 2),
+        "server_cpu_ms_per_call": round(1000 * server_cpu / max(1, len(latencies) + total_errors), 2),
+        "machine_load_1min": round(os.getloadavg()[0], 2),
         "target": f"p95 <= {TARGET_P95_MS:.0f} ms and no errors",
         "target_met": bool(p95 <= TARGET_P95_MS and total_errors == 0),
     }
