@@ -22,6 +22,7 @@ from matching.candidates import rule_matrix
 from matching.index import SnapshotIndex
 from matching.rank import rank_request
 from matching.scarcity import ScarcityEstimate, estimate_scarcity, scarcity_for_request
+from scoring import siblings_together
 from scoring.base import ScoringContext
 from scoring.registry import CRITERIA
 
@@ -37,7 +38,7 @@ def _first_free_score(index: SnapshotIndex, request_id: str, estimate: ScarcityE
     points, reasons = scarcity_for_request(index, estimate, request.id, first)
     ctx = ScoringContext(index.weights, points, reasons)
     score = sum(int(c.points(whole, index.table, first, ctx)[0]) for c in CRITERIA)
-    return score + index.weights["siblings_together"] * (whole.size - 1)
+    return score + siblings_together.points(whole.size, 1, index.weights)
 
 
 def _percentile(values: list[float], q: float) -> float:

@@ -108,11 +108,13 @@ from matching.batch import (
     greedy,
     request_weight,
     solve_batch,
+    together_terms,
 )
 from matching.index import SnapshotIndex
 from matching.rank import rank_request
 from matching.scarcity import ScarcityEstimate, estimate_scarcity
 from matching.validate import Proposal, check_proposals
+from scoring import siblings_together
 from scoring.base import ScoringContext
 from scoring.registry import CRITERIA
 
@@ -712,7 +714,7 @@ class Scorer:
         for child_id, household_id in placements:
             homes.setdefault(household_id, []).append(child_id)
         soft = sum(self.part_score(request, kids, h) for h, kids in homes.items())
-        soft += weights["siblings_together"] * (len(request.children) - len(homes))
+        soft += siblings_together.points(len(request.children), len(homes), weights)
         soft -= wait_penalty(request, weights) * (day - arrival.day)
         return request_weight(request, weights), soft
 
@@ -762,7 +764,6 @@ class Scorer:
 def level2_range(year: Year, cands: Candidates) -> tuple[int, int]:
     """(lowest, highest) level 2 over every choice the hindsight model (and so every policy) can make."""
     weights = year.approved_as_is.weights
-    together = weights["siblings_together"]
     high = low = 0
     for r, request_id in enumerate(cands.request_ids):
         mine = np.flatnonzero(cands.request == r)
@@ -771,7 +772,7 @@ def level2_range(year: Year, cands: Candidates) -> tuple[int, int]:
         request = year.arrival_of[request_id].request
         size = len(request.children)
         # A placement's parts score at most size times the best candidate (and at least size times the worst).
-        high += max(0, size * int(cands.score[mine].max())) + together * size
+        high += max(0, size * int(cands.score[mine].max())) + siblings_together.points(size, 1, weights)
         low += min(0, size * int(cands.score[mine].min())) - wait_penalty(request, weights) * ALLOWANCE_DAYS
     return low, high
 
@@ -1012,11 +1013,11 @@ def build_hindsight(
             model.add(start[r] >= int(release[c])).only_enforce_if(x[c])
 
     multiplier = objective_multiplier(year, cands)
-    together = weights["siblings_together"]
+    per_part, per_request = together_terms(weights, cands)
     placement = cp_model.LinearExpr.weighted_sum(y, [request_weight(a.request, weights) for a in arrivals])
     soft = (
-        cp_model.LinearExpr.weighted_sum(x, (cands.score - together).tolist())
-        + cp_model.LinearExpr.weighted_sum(y, (together * cands.request_size).tolist())
+        cp_model.LinearExpr.weighted_sum(x, (cands.score - per_part).tolist())
+        + cp_model.LinearExpr.weighted_sum(y, per_request.tolist())
         - cp_model.LinearExpr.weighted_sum(wait, [wait_penalty(a.request, weights) for a in arrivals])
     )
     model.maximize(placement * multiplier + soft)

@@ -41,6 +41,7 @@ from matching.candidates import near_positions, relaxable_matrix, rule_matrix, w
 from matching.index import SnapshotIndex
 from matching.rank import _parts
 from matching.validate import Proposal, check_proposals
+from scoring import siblings_together
 from scoring.base import ScoringContext
 from scoring.registry import CRITERIA
 
@@ -543,12 +544,25 @@ def placement_value(cands: Candidates, chosen: Sequence[int]) -> int:
 
 def soft_value(index: SnapshotIndex, cands: Candidates, chosen: Sequence[int]) -> int:
     """The second-level objective of a set of chosen candidates (criteria plus siblings kept together)."""
-    together = index.weights["siblings_together"]
     parts_of: defaultdict[int, int] = defaultdict(int)
     for c in chosen:
         parts_of[int(cands.request[c])] += 1
     total = int(cands.score[list(chosen)].sum()) if chosen else 0
-    return total + sum(together * (int(cands.request_size[r]) - n) for r, n in parts_of.items())
+    return total + sum(
+        siblings_together.points(int(cands.request_size[r]), n, index.weights) for r, n in parts_of.items()
+    )
+
+
+def together_terms(weights: Mapping[str, int], cands: Candidates) -> tuple[IntArray, IntArray]:
+    """``siblings_together.points`` as linear terms: (per candidate chosen, per request placed).
+
+    A request placed in ``k`` parts scores ``size * per_extra - k * per_extra``, which is
+    ``siblings_together.points(size, k)``: each part chosen costs its group ``per_extra_home``.
+    """
+    per_extra = np.asarray(
+        [siblings_together.per_extra_home(int(n), weights) for n in cands.request_size.tolist()], dtype=np.int64
+    )
+    return per_extra[cands.request], per_extra * cands.request_size
 
 
 # --- the CP-SAT model ---------------------------------------------------------------------------
@@ -634,10 +648,10 @@ def build_model(index: SnapshotIndex, cands: Candidates, clash: NDArray[np.int64
     for a, b in clash.tolist():
         model.add_at_most_one([x[a], x[b]])
 
-    together = index.weights["siblings_together"]
+    per_part, per_request = together_terms(index.weights, cands)
     placement = cp_model.LinearExpr.weighted_sum(y, cands.request_weight.tolist())
-    soft = cp_model.LinearExpr.weighted_sum(x, (cands.score - together).tolist()) + cp_model.LinearExpr.weighted_sum(
-        y, (together * cands.request_size).tolist()
+    soft = cp_model.LinearExpr.weighted_sum(x, (cands.score - per_part).tolist()) + cp_model.LinearExpr.weighted_sum(
+        y, per_request.tolist()
     )
     relaxations = cp_model.LinearExpr.weighted_sum(x, [len(r) for r in cands.relaxed])
     return BatchModel(model, x, y, placement, soft, relaxations)
@@ -671,13 +685,13 @@ def _solver(settings: BatchSettings, seconds: float) -> cp_model.CpSolver:
 
 def _soft_extremes(index: SnapshotIndex, cands: Candidates) -> tuple[int, int]:
     """Bounds on the soft level over all choices: (lowest, highest)."""
-    together = index.weights["siblings_together"]
     high = low = 0
     for r in range(len(cands.request_ids)):
         mine = np.flatnonzero(cands.request == r)
         if mine.size:
             size = int(cands.request_size[r])
-            high += max(0, int(cands.score[mine].max()) + together * size)
+            # At most one part per child, each scoring at most the best part; the bonus is highest kept whole.
+            high += size * max(0, int(cands.score[mine].max())) + siblings_together.points(size, 1, index.weights)
             low += min(0, int(cands.score[mine].min()) * size)
     return low, high
 

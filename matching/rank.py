@@ -3,7 +3,7 @@
 An option places every child of the request. For a ``together`` request it is one household. For a
 ``may_split`` request it is a set partition of the children into parts, each part in its own household
 and each part passing every hard rule on its own (DESIGN.md reading 14); splitting costs the
-``siblings_together`` points of each sibling separated.
+``siblings_together`` points of every child of the group for each household more.
 
 The k best options come from re-solving with a no-good cut on each option found. Only the best
 ``top + children - 1`` households per part are given to the solver: an option using a worse household
@@ -115,8 +115,8 @@ def _solve_top_k(
     for members in by_household.values():
         if len(members) > 1:
             model.add_at_most_one(z[i] for i in members)
-    together = weights["siblings_together"] if whole.size > 1 else 0
-    model.maximize(cp_model.LinearExpr.weighted_sum(z, [c.score - together for c in choices]) + together * whole.size)
+    per_extra = siblings_together.per_extra_home(whole.size, weights) if whole.size > 1 else 0
+    model.maximize(cp_model.LinearExpr.weighted_sum(z, [c.score - per_extra for c in choices]) + per_extra * whole.size)
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
     solver.parameters.random_seed = 0

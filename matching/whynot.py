@@ -16,6 +16,7 @@ from matching.candidates import broken_rules, rule_matrix
 from matching.index import SnapshotIndex
 from matching.rank import rank_request
 from matching.scarcity import estimate_scarcity, scarcity_for_request
+from scoring import siblings_together
 from scoring.base import ScoringContext
 from scoring.registry import CRITERIA
 
@@ -112,7 +113,7 @@ def why_not(snapshot: Snapshot | SnapshotIndex, request_id: str, household_id: s
         mine = int(np.flatnonzero(legal == index.table.position[household_id])[0])
         score = int(totals[mine])
         if whole.size > 1:
-            score += index.weights["siblings_together"] * (whole.size - 1)
+            score += siblings_together.points(whole.size, 1, index.weights)
         rank = int((totals > totals[mine]).sum()) + 1
         if top_option is not None:
             best: dict[str, int] = {}

@@ -21,14 +21,17 @@ DEFAULT_WEIGHTS: Mapping[str, int] = MappingProxyType(
         "near_home_bonus": 100,
         # 20 miles in whole kilometres (32.19 km), the radius of that bonus.
         "near_home_km": 32,
-        # Siblings kept together: points per sibling who lives with the rest of the group, i.e. children minus
-        # households used. Siblings are placed together "so far as reasonably practicable" (Children Act 1989
-        # s.22C(8)(c)), so this outweighs the most one child can gain on every other criterion together
-        # (distance 200 + bonus 100 + in-house 150 + cost 120 + three needs met 180 + language 80 + religion 50
-        # + animals 60 + preferences 100 + continuity 150 + fit 40 + scarcity 300 = 1530 for a child with three
-        # would-benefit needs met; each further need adds 60): a split is chosen only where no home takes the
-        # group, where it places more children (batch), or for a child with many needs met apart. At 600,
-        # measured in the replay, the batch split groups for distance and cost where one home could take them.
+        # Siblings kept together, per child of the group for each household fewer than one per child: n children
+        # in k homes score n * (n - k) times this (scoring.siblings_together). Siblings are placed together "so
+        # far as reasonably practicable" (Children Act 1989 s.22C(8)(c)), so each household more costs more than
+        # all the group's children can gain apart on every other criterion together: one child gains at most
+        # distance 200 + bonus 100 + in-house 150 + cost 120 + three needs met 180 + language 80 + religion 50
+        # + animals 60 + preferences 100 + continuity 150 + fit 40 + scarcity 300 = 1530 with three would-benefit
+        # needs met (each further need adds 60). A split is chosen only where no home takes the group, where it
+        # places more children (batch), or for children with many needs met apart. Measured in the replay: at
+        # 600 per sibling the batch split groups for distance and cost; at 1600 per sibling (not per child of
+        # the group) it still split four siblings 3 + 1 across two in-house homes, where an agency home took all
+        # four, since the move in-house gained each of the four children about 440 points.
         "siblings_together": 1600,
         # In-house first, per child: the council's own carers (about GBP 400 a week) before agencies (GBP 750+).
         "in_house": 150,
