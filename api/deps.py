@@ -166,10 +166,10 @@ def current_principal(
             parts = split_api_key(api_key)
             if parts is None or not _HEX.match(parts[0]):
                 raise ApiError(401, ["header", "X-API-Key"], "malformed API key", "unauthorized")
-            found = users.api_key_by_prefix(parts[0])
-            if found is None or not api_key_matches(parts[1], found[0].key_hash) or not found[1].active:
+            holder = users.api_key_holder(parts[0])
+            if holder is None or not api_key_matches(parts[1], holder.key_hash) or not holder.active:
                 raise ApiError(401, ["header", "X-API-Key"], "unknown or revoked API key", "unauthorized")
-            return Principal(found[1].username, found[1].role, "api_key")
+            return Principal(holder.username, holder.role, "api_key")
         assert token is not None
         settings = services.settings
         try:

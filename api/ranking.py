@@ -33,8 +33,10 @@ from matching.rank import rank_request
 from matching.scarcity import ScarcityEstimate, estimate_scarcity
 from matching.whynot import why_not
 from store.cache import SnapshotCache
+from store.db import snapshot_changed
 from store.errors import NotFound
 from store.repositories import OPEN_STATUSES, Repositories
+from store.repositories.recommendations import OPEN, StoredRun
 
 log = structlog.get_logger("placematch.api")
 
@@ -42,9 +44,10 @@ log = structlog.get_logger("placematch.api")
 class Prepared:
     """A snapshot made ready for matching, and the revision it stands for (-1: uncommitted changes)."""
 
-    def __init__(self, index: SnapshotIndex, revision: int) -> None:
+    def __init__(self, index: SnapshotIndex, revision: int, as_of: dt.date) -> None:
         self.index = index
         self.revision = revision
+        self.as_of = as_of
 
     @cached_property
     def estimate(self) -> ScarcityEstimate:
@@ -60,19 +63,37 @@ class Ranked:
     """One rank answer, the way the service keeps it: the answer, and its ``excluded`` list already as JSON.
 
     ``excluded`` names every household of the council with every rule it breaks; it is the bulk of the
-    answer and the same at one revision, so it is serialised once and reused.
+    answer and the same at one revision, so it is serialised once and reused. The answer with the
+    recommendation ids of the run that stored it is kept too, with its body: a rank repeated while that
+    run still stands answers the same bytes.
     """
 
     def __init__(self, answer: dict[str, Any], excluded_json: str | None = None) -> None:
         self.answer = answer
         self.excluded_json = excluded_json if excluded_json is not None else _dumps(answer["excluded"])
+        self._body: bytes | None = None
+        self._stored: tuple[tuple[int, ...], Ranked] | None = None
 
     def with_options(self, options: list[dict[str, Any]]) -> Ranked:
         return Ranked({**self.answer, "options": options}, self.excluded_json)
 
+    def with_recommendations(self, ids: list[int]) -> Ranked:
+        """The answer whose options carry these recommendation ids (one per option, in order)."""
+        key = tuple(ids)
+        stored = self._stored  # read once: other threads may replace it, never change it
+        if stored is not None and stored[0] == key:
+            return stored[1]
+        options = [{"recommendation_id": i, **o} for i, o in zip(ids, self.answer["options"], strict=True)]
+        made = self.with_options(options)
+        self._stored = (key, made)
+        return made
+
     def to_json_bytes(self) -> bytes:
-        head = {k: v for k, v in self.answer.items() if k != "excluded"}
-        return (_dumps(head)[:-1] + ',"excluded":' + self.excluded_json + "}").encode()
+        body = self._body
+        if body is None:
+            head = {k: v for k, v in self.answer.items() if k != "excluded"}
+            body = self._body = (_dumps(head)[:-1] + ',"excluded":' + self.excluded_json + "}").encode()
+        return body
 
 
 #: The batch's wording for a household that is the only possible home of some requests (``matching.batch``).
@@ -134,13 +155,12 @@ class MatchingCache:
         self._answers: OrderedDict[RankKey, Ranked] = OrderedDict()
         self._size = answers
 
-    def batch_scarcity(self, repos: Repositories) -> BatchScarcity | None:
-        """The scarcity of the latest successful batch run (None before any), read once per run.
+    def batch_scarcity(self, repos: Repositories, run_id: int | None) -> BatchScarcity | None:
+        """The scarcity of batch run ``run_id``, the one in force (None before any run), read once per run.
 
-        The run id is looked up on every call, so a run stored by another process (``serve --workers``,
-        the nightly CLI) is picked up at once.
+        The caller looks the run id up on every call, so a run stored by another process (``serve
+        --workers``, the nightly CLI) is picked up at once.
         """
-        run_id = repos.batch_runs.latest_scarcity_run_id()
         if run_id is None:
             return None
         kept = self._scarcity
@@ -164,11 +184,19 @@ class MatchingCache:
         if fresh and ready is not None and ready.index.snapshot is current.snapshot:
             return ready
         index = SnapshotIndex.build(current.snapshot, "database")
-        ready = Prepared(index, current.revision)
+        ready = Prepared(index, current.revision, as_of)
         if current.revision >= 0:
             with self._lock:
                 self._prepared = ready
         return ready
+
+    def prepared_at(self, session: Session, snapshots: SnapshotCache, as_of: dt.date, revision: int) -> Prepared:
+        """``prepared``, when the caller has just read the committed ``revision`` itself: the index kept for
+        that revision and date is used without asking the database again."""
+        ready = self._prepared
+        if ready is not None and ready.revision == revision and ready.as_of == as_of and not snapshot_changed(session):
+            return ready
+        return self.prepared(session, snapshots, as_of)
 
     def answer(self, key: RankKey) -> Ranked | None:
         """A kept answer (shared: callers build a new one with ``with_options``, never mutate it)."""
@@ -200,18 +228,32 @@ def matching_cache(services: Services) -> MatchingCache:
     return cache
 
 
+#: The kind of match run a rank stores.
+RANK_RUN = "rank"
+
+
 def rank(services: Services, repos: Repositories, principal: Principal, request_id: str, top: int) -> Ranked:
-    """Rank households for a waiting request and store each option as an open recommendation."""
+    """Rank households for a waiting request and store each option as an open recommendation.
+
+    Ranking a request again with nothing changed (same revision, date, ``top`` and scarcity, and every
+    option of its latest run still open and the same) returns that run's recommendations rather than
+    storing the same options again: repeated ranks stay idempotent, and the service's hottest call writes
+    only its audit event. A decision on any of those options, or any change, makes the next rank store
+    fresh ones.
+    """
     started = time.perf_counter()
     cache = matching_cache(services)
-    prepared = cache.prepared(repos.session, services.snapshots, services.today())
+    today = services.today()
+    # One round trip for both: the revision picks the snapshot, the run picks the scarcity prices.
+    revision, scarcity_run_id = repos.batch_runs.revision_and_scarcity_run_id()
+    prepared = cache.prepared_at(repos.session, services.snapshots, today, revision)
     request = prepared.index.requests.get(request_id)
     if request is None:
         raise NotFound("request", request_id)
     if request.status not in OPEN_STATUSES:
         raise ApiError(409, ["path", "request_id"], f"request {request_id} is {request.status}", "conflict")
-    scarcity = cache.batch_scarcity(repos)
-    key = (prepared.revision, services.today(), request_id, top, scarcity.run_id if scarcity is not None else -1)
+    scarcity = cache.batch_scarcity(repos, scarcity_run_id)
+    key = (prepared.revision, today, request_id, top, scarcity.run_id if scarcity is not None else -1)
     ranked = cache.answer(key)
     if ranked is None:
         if scarcity is None:
@@ -224,20 +266,26 @@ def rank(services: Services, repos: Repositories, principal: Principal, request_
     options: list[dict[str, Any]] = ranked.answer["options"]
     # The snapshot can be a moment older than the tables: lock the request and read its status as it is
     # now, so that an accept committed meanwhile is a 409 here, and one still going waits for these
-    # options and then withdraws them with the rest (never an open option on a placed request).
+    # options and then withdraws them with the rest (never an open option on a placed request). The lock
+    # also makes two ranks of one request take turns, so the second finds the options the first stored.
     status = repos.requests.lock(request_id)
     if status not in OPEN_STATUSES:
         raise ApiError(409, ["path", "request_id"], f"request {request_id} is {status}", "conflict")
-    duration_ms = round((time.perf_counter() - started) * 1000)
-    run_id = repos.recommendations.add_run(
-        kind="rank",
-        request_id=request_id,
-        status=ranked.answer["status"],
-        revision=prepared.revision,
-        duration_ms=duration_ms,
-        actor=principal.username,
-    )
-    ids = repos.recommendations.add_options(run_id, request_id, options)
+    parameters = {"top": top, "as_of": today.isoformat(), "scarcity_run_id": key[4]}
+    stored = repos.recommendations.latest_run(RANK_RUN, request_id) if prepared.revision >= 0 else None
+    if stored is not None and _still_stands(stored, prepared.revision, parameters, options):
+        run_id, ids = stored.run_id, [o.recommendation_id for o in stored.options]
+    else:
+        run_id = repos.recommendations.add_run(
+            kind=RANK_RUN,
+            request_id=request_id,
+            status=ranked.answer["status"],
+            revision=prepared.revision,
+            duration_ms=round((time.perf_counter() - started) * 1000),
+            actor=principal.username,
+            parameters=parameters,
+        )
+        ids = repos.recommendations.add_options(run_id, request_id, options)
     record(
         repos,
         principal,
@@ -249,7 +297,19 @@ def rank(services: Services, repos: Repositories, principal: Principal, request_
     # Commit here, in the worker thread already running this call: the service's hottest write then
     # holds the database (SQLite's one writer) for one thread hop less.
     repos.session.commit()
-    return ranked.with_options([{"recommendation_id": i, **o} for i, o in zip(ids, options, strict=True)])
+    return ranked.with_recommendations(ids)
+
+
+def _still_stands(stored: StoredRun, revision: int, parameters: dict[str, Any], options: list[dict[str, Any]]) -> bool:
+    """Whether a stored rank run answers this rank: made at this revision with these parameters, its
+    options exactly these (compared as stored, so a solver that broke a tie differently is not hidden)
+    and every one of them still open (a declined, accepted or withdrawn option means ranking anew)."""
+    return (
+        stored.revision == revision
+        and stored.parameters == parameters
+        and all(o.status == OPEN for o in stored.options)
+        and [o.option for o in stored.options] == options
+    )
 
 
 def explain(

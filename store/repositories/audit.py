@@ -10,6 +10,9 @@ from sqlalchemy import insert, select
 from store.models import AuditEventRow
 from store.repositories.base import Page, Repository, core_table
 
+#: Built once: every read of a child's record adds an event.
+_ADD = insert(core_table(AuditEventRow)).returning(core_table(AuditEventRow).c.id)
+
 
 class AuditRepository(Repository):
     """All SQL about audit events."""
@@ -26,19 +29,16 @@ class AuditRepository(Repository):
         detail: dict[str, Any] | None = None,
     ) -> int:
         """Add one event; returns its id."""
-        event_id: int | None = self.session.scalar(
-            insert(core_table(AuditEventRow))
-            .values(
-                actor=actor,
-                role=role,
-                action=action,
-                subject_type=subject_type,
-                subject_id=subject_id,
-                reason=reason,
-                detail=detail or {},
-            )
-            .returning(core_table(AuditEventRow).c.id)
-        )
+        values = {
+            "actor": actor,
+            "role": role,
+            "action": action,
+            "subject_type": subject_type,
+            "subject_id": subject_id,
+            "reason": reason,
+            "detail": detail or {},
+        }
+        event_id: int | None = self.session.scalar(_ADD, values)
         assert event_id is not None
         return event_id
 

@@ -29,6 +29,17 @@ SUCCESSFUL = ("optimal", "feasible")
 ERROR_LENGTH = 2000
 
 
+#: The revision and the standing scarcity run, built once: ranking runs it on every call.
+_REVISION_AND_SCARCITY_RUN = select(
+    select(StoreMeta.value).where(StoreMeta.key == REVISION_KEY).scalar_subquery(),
+    select(MatchRunRow.scarcity_run_id)
+    .where(MatchRunRow.kind == BATCH, MatchRunRow.status.in_(SUCCESSFUL))
+    .order_by(MatchRunRow.id.desc())
+    .limit(1)
+    .scalar_subquery(),
+)
+
+
 class BatchRunning(Conflict):
     """Another batch run holds the running slot."""
 
@@ -151,6 +162,11 @@ class BatchRunRepository(Repository):
             .order_by(MatchRunRow.id.desc())
             .limit(1)
         )
+
+    def revision_and_scarcity_run_id(self) -> tuple[int, int | None]:
+        """The snapshot revision and ``latest_scarcity_run_id`` in one round trip (ranking asks both on every call)."""
+        row = self.session.execute(_REVISION_AND_SCARCITY_RUN).one()
+        return int(row[0] or 0), row[1]
 
     def scarcity(self, run_id: int) -> dict[str, tuple[int, str]]:
         """Household id -> (points, reason) as run ``run_id`` stored them."""

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import selectinload
 
 from domain.outcomes import DecisionFacts, OptionFacts
@@ -29,28 +30,84 @@ ACCEPTED = "accepted"
 DECLINED = "declined"
 WITHDRAWN = "withdrawn"
 
+_RUNS, _RECOMMENDATIONS = core_table(MatchRunRow), core_table(RecommendationRow)
+#: Ranking's statements, built once (building and keying a statement cost more than SQLite running it).
+_ADD_RUN = insert(_RUNS).returning(_RUNS.c.id)
+_LATEST_RUN = (
+    select(
+        _RUNS.c.id,
+        _RUNS.c.revision,
+        _RUNS.c.parameters,
+        _RECOMMENDATIONS.c.id,
+        _RECOMMENDATIONS.c.status,
+        _RECOMMENDATIONS.c.option,
+    )
+    .select_from(_RUNS.outerjoin(_RECOMMENDATIONS, _RECOMMENDATIONS.c.match_run_id == _RUNS.c.id))
+    .where(
+        _RUNS.c.id
+        == select(func.max(_RUNS.c.id))
+        .where(_RUNS.c.request_id == bindparam("request_id"), _RUNS.c.kind == bindparam("kind"))
+        .scalar_subquery()
+    )
+    .order_by(_RECOMMENDATIONS.c.id)
+)
+
+
+@dataclass(frozen=True)
+class StoredOption:
+    """One stored option of a run: its recommendation id, status and the option as ranked."""
+
+    recommendation_id: int
+    status: str
+    option: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class StoredRun:
+    """A match run as stored, with its options in the order they were ranked."""
+
+    run_id: int
+    revision: int
+    parameters: dict[str, Any] | None
+    options: list[StoredOption]
+
 
 class RecommendationRepository(Repository):
     """All SQL about match runs, recommendations and decisions."""
 
     def add_run(
-        self, *, kind: str, request_id: str | None, status: str, revision: int, duration_ms: int, actor: str
+        self,
+        *,
+        kind: str,
+        request_id: str | None,
+        status: str,
+        revision: int,
+        duration_ms: int,
+        actor: str,
+        parameters: dict[str, Any] | None = None,
     ) -> int:
         """Record a match run; returns its id."""
-        run_id: int | None = self.session.scalar(
-            insert(core_table(MatchRunRow))
-            .values(
-                kind=kind,
-                request_id=request_id,
-                status=status,
-                revision=revision,
-                duration_ms=duration_ms,
-                created_by=actor,
-            )
-            .returning(core_table(MatchRunRow).c.id)
-        )
+        values = {
+            "kind": kind,
+            "request_id": request_id,
+            "status": status,
+            "revision": revision,
+            "duration_ms": duration_ms,
+            "created_by": actor,
+            "parameters": parameters,
+        }
+        run_id: int | None = self.session.scalar(_ADD_RUN, values)
         assert run_id is not None
         return run_id
+
+    def latest_run(self, kind: str, request_id: str) -> StoredRun | None:
+        """The newest run of ``kind`` for a request, with its options and their statuses, in one query."""
+        rows = self.session.execute(_LATEST_RUN, {"kind": kind, "request_id": request_id}).all()
+        if not rows:
+            return None
+        first = rows[0]
+        options = [StoredOption(row[3], row[4], row[5]) for row in rows if row[3] is not None]
+        return StoredRun(first[0], first[1], first[2], options)
 
     def add_options(self, run_id: int, request_id: str, options: Sequence[dict[str, Any]]) -> list[int]:
         """Store each ranked option as an open recommendation; returns their ids in the same order.

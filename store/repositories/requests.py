@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import selectinload
 
 from domain.snapshot import Request
@@ -14,6 +14,10 @@ from store.repositories.base import Page, Repository
 
 #: Statuses of a request still looking for a home.
 OPEN_STATUSES = ("waiting", "proposed")
+
+#: Built once: every rank runs it. PostgreSQL: FOR NO KEY UPDATE, so two ranks (or a rank and a decision)
+#: of one request take turns, while inserts referring to the request (KEY SHARE) are not blocked.
+_LOCK = select(RequestRow.status).where(RequestRow.id == bindparam("request_id")).with_for_update(key_share=True)
 
 
 class RequestRepository(Repository):
@@ -98,9 +102,7 @@ class RequestRepository(Repository):
 
     def lock(self, request_id: str) -> str:
         """Lock a request against concurrent decisions; returns its status as it is now."""
-        status = self.session.scalar(
-            select(RequestRow.status).where(RequestRow.id == request_id).with_for_update(key_share=True)
-        )
+        status = self.session.scalar(_LOCK, {"request_id": request_id})
         if status is None:
             raise NotFound("request", request_id)
         return status

@@ -2,11 +2,32 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from dataclasses import dataclass
+
+from sqlalchemy import bindparam, select
 
 from store.errors import Conflict, NotFound
 from store.models import ApiKeyRow, UserRow, utcnow
-from store.repositories.base import Page, Repository
+from store.repositories.base import Page, Repository, core_table
+
+
+@dataclass(frozen=True)
+class KeyHolder:
+    """What checking an API key needs: the key's hash and its user's name, role and active flag, as stored now."""
+
+    key_hash: str
+    username: str
+    role: str
+    active: bool
+
+
+_KEYS, _USERS = core_table(ApiKeyRow), core_table(UserRow)
+#: Built once: every call made with an API key runs it (columns only, no ORM objects to build).
+_KEY_HOLDER = (
+    select(_KEYS.c.key_hash, _USERS.c.username, _USERS.c.role, _USERS.c.active)
+    .join(_USERS, _USERS.c.id == _KEYS.c.user_id)
+    .where(_KEYS.c.prefix == bindparam("prefix"), _KEYS.c.revoked_at.is_(None))
+)
 
 
 class UserRepository(Repository):
@@ -60,14 +81,10 @@ class UserRepository(Repository):
         user = self.get(username)
         return list(self.session.scalars(select(ApiKeyRow).where(ApiKeyRow.user_id == user.id).order_by(ApiKeyRow.id)))
 
-    def api_key_by_prefix(self, prefix: str) -> tuple[ApiKeyRow, UserRow] | None:
-        """The key with this public prefix and its user, if the key is not revoked."""
-        found = self.session.execute(
-            select(ApiKeyRow, UserRow)
-            .join(UserRow, UserRow.id == ApiKeyRow.user_id)
-            .where(ApiKeyRow.prefix == prefix, ApiKeyRow.revoked_at.is_(None))
-        ).first()
-        return None if found is None else (found[0], found[1])
+    def api_key_holder(self, prefix: str) -> KeyHolder | None:
+        """The hash of the unrevoked key with this public prefix and its user's role and active flag."""
+        found = self.session.execute(_KEY_HOLDER, {"prefix": prefix}).first()
+        return None if found is None else KeyHolder(found[0], found[1], found[2], bool(found[3]))
 
     def revoke_api_key(self, key_id: int) -> ApiKeyRow:
         row = self.session.get(ApiKeyRow, key_id)
