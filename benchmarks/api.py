@@ -35,6 +35,7 @@ from benchmarks.tiers import TIERS, load_tier
 from store import migrate
 from store.db import Database
 from store.repositories import Repositories
+from store.scratch import scratch_postgres_database
 
 #: The service's latency target at 50 concurrent clients (issue 4).
 TARGET_P95_MS = 100.0
@@ -190,8 +191,20 @@ def cpu_seconds(pid: int) -> float:
 
 
 def run(
-    database: str | None, tier: str, snapshot_file: str | None, clients: int, seconds: float, top: int, workers: int
+    database: str | None,
+    tier: str,
+    snapshot_file: str | None,
+    clients: int,
+    seconds: float,
+    top: int,
+    workers: int,
+    postgres: str | None = None,
 ) -> dict[str, object]:
+    """The benchmark on ``database``, else on a scratch database of the PostgreSQL server ``postgres``
+    (dropped afterwards), else on a fresh SQLite file."""
+    if database is None and postgres is not None:
+        with scratch_postgres_database(postgres, "placematch_bench_api") as url:
+            return run(url, tier, snapshot_file, clients, seconds, top, workers)
     with tempfile.TemporaryDirectory(prefix="placematch-bench-") as folder:
         url = database or f"sqlite:///{Path(folder) / 'bench.sqlite'}"
         key, waiting = prepare(url, tier, snapshot_file)
@@ -241,6 +254,13 @@ def run(
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks api", description=__doc__)
     parser.add_argument("--database", default=None, help="Database URL (default: a fresh temporary SQLite file).")
+    parser.add_argument(
+        "--postgres",
+        default=None,
+        metavar="URL",
+        help="Run on a scratch database made on this PostgreSQL server and dropped after (e.g. "
+        "postgresql+psycopg://postgres@127.0.0.1:5432/test: the database named is only used to connect).",
+    )
     parser.add_argument("--tier", choices=TIERS, default="county")
     parser.add_argument("--snapshot", default=None, help="Use this snapshot file instead of the tier's.")
     parser.add_argument("--clients", type=int, default=50)
@@ -249,7 +269,9 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--workers", type=int, default=1, help="Server processes (placematch serve --workers).")
     parser.add_argument("--json", action="store_true", help="Print one JSON object.")
     args = parser.parse_args(argv)
-    report = run(args.database, args.tier, args.snapshot, args.clients, args.seconds, args.top, args.workers)
+    report = run(
+        args.database, args.tier, args.snapshot, args.clients, args.seconds, args.top, args.workers, args.postgres
+    )
     if args.json:
         print(json.dumps(report))
     else:
