@@ -371,9 +371,26 @@ class SimChild:
     category: str = ""  # where it lives now: in_house, kinship, ifa, ifa_pool, residential, other, waiting
     household: str | None = None
     group: str | None = None
+    #: The child as its household's current child, kept while its age and group are those it was made with.
+    as_current: CurrentChild | None = None
 
     def draw(self, column: int) -> float:
         return float(self.u[min(self.placements, CHILD_DRAWS - 1), column])
+
+    def current(self, age: int) -> CurrentChild:
+        """This child as a current child of its household, aged ``age`` (built again only when it changed)."""
+        made = self.as_current
+        if made is None or made.age != age or made.sibling_group != self.group:
+            made = CurrentChild.model_construct(
+                child_id=self.id,
+                age=age,
+                gender=self.child.gender,
+                sibling_group=self.group,
+                risks_to_others=list(self.child.risks_to_others),
+                living_companions=self.child.living_companions,
+            )
+            self.as_current = made
+        return made
 
 
 @dataclass(eq=False)
@@ -388,8 +405,15 @@ class SimHousehold:
     hold_until: float = math.inf
     next_hold: float = math.inf
     resign_day: float = math.inf
+    #: Bumped whenever ``groups`` change, so that an unchanged household's view is reused without rebuilding.
+    changes: int = 0
     cached: Household | None = None
     cached_key: tuple[Any, ...] = ()
+    #: ``(status, changes)`` when ``cached`` was last found current, and the days it stays current for: from
+    #: that day until a child's next birthday (the only other thing its key reads).
+    cached_token: tuple[str, int] = ("", -1)
+    cached_from: dt.date = dt.date.min
+    cached_until: dt.date = dt.date.min
 
     def children(self) -> int:
         return sum(len(g) for g in self.groups.values())
@@ -860,18 +884,25 @@ class Replication:
     def _departures(self, t1: int) -> None:
         """Placements ending by ``t1``: each child leaves care or, by its own uniform, needs another home."""
         ending: list[tuple[int, str, SimChild]] = []
+        affected: list[SimHousehold] = []
         for hid in sorted(self.households):
-            for group in self.households[hid].groups.values():
+            sim = self.households[hid]
+            found = len(ending)
+            for group in sim.groups.values():
                 ending += [(c.end_day, c.id, c) for c in group if c.end_day <= t1]
+            if len(ending) > found:
+                affected.append(sim)
         ending += [(c.end_day, c.id, c) for c in self.external if c.end_day <= t1]
         ending.sort(key=lambda item: (item[0], item[1]))
         gone = {c.id for _, _, c in ending}
-        for hid in list(self.households):
-            sim = self.households[hid]
+        for sim in affected:  # only households a child leaves change
             for key in list(sim.groups):
                 sim.groups[key] = [c for c in sim.groups[key] if c.id not in gone]
                 if not sim.groups[key]:
                     del sim.groups[key]
+            sim.changes += 1
+        for hid in list(self.households):
+            sim = self.households[hid]
             if sim.kind == "connected" and not sim.groups and not self._named_waiting(sim):
                 del self.households[hid]
         self.external = [c for c in self.external if c.id not in gone]
@@ -918,21 +949,19 @@ class Replication:
         )
 
     def _household_view(self, sim: SimHousehold, as_of: dt.date) -> Household:
-        current = [(c.id, age_on(c.child.date_of_birth, as_of), c) for g in sim.groups.values() for c in g]
-        key = (sim.status, sim.free_rooms(), tuple((i, a) for i, a, _ in current))
+        token = (sim.status, sim.changes)
+        if sim.cached is not None and sim.cached_token == token and sim.cached_from <= as_of < sim.cached_until:
+            # Same status, same children, no birthday since: the key below would be the cached one.
+            if self.validate and _view_key(sim, as_of)[0] != sim.cached_key:
+                raise AssertionError(f"household {sim.base.id}: a changed household kept its old view")
+            return sim.cached
+        key, current = _view_key(sim, as_of)
+        sim.cached_token, sim.cached_from = token, as_of
+        birthdays = (_next_birthday(c.child.date_of_birth, as_of) for _, _, c in current)
+        sim.cached_until = min(birthdays, default=dt.date.max)
         if sim.cached is not None and sim.cached_key == key:
             return sim.cached
-        children = [
-            CurrentChild.model_construct(
-                child_id=i,
-                age=a,
-                gender=c.child.gender,
-                sibling_group=c.group,
-                risks_to_others=list(c.child.risks_to_others),
-                living_companions=c.child.living_companions,
-            )
-            for i, a, c in current
-        ]
+        children = [c.current(a) for _, a, c in current]
         view = sim.base.model_copy(
             update={
                 "current_children": children,
@@ -962,7 +991,7 @@ class Replication:
         started = time.perf_counter()
         answer = solve_batch(
             index, BatchSettings(time_limit_s=policy.batch_time_limit_s, top_k=policy.top_k, workers=1,
-                                 lp_bound_max_pairs=0, scarcity=False),
+                                 lp_bound_max_pairs=0, scarcity=False, explain_unplaced=False),
         )  # fmt: skip
         self.batch_seconds += time.perf_counter() - started
         for key, value in answer.timings.items():
@@ -1026,6 +1055,7 @@ class Replication:
             metric = {"in_house": "matched_in_house", "kinship": "matched_kinship", "ifa_pool": "matched_ifa_pool"}
             self.step_metrics[M[metric[category]]] += 1
         sim.groups[key] = group
+        sim.changes += 1
 
     def _count_placement(self, distance_km: float) -> None:
         self.step_metrics[M["placements"]] += 1
@@ -1196,6 +1226,25 @@ def _residual(curve: DurationCurve, rng: np.random.Generator) -> int:
     cumulative = np.cumsum(candidates) / candidates.sum()
     chosen = candidates[min(int(np.searchsorted(cumulative, rng.random())), RESIDUAL_CANDIDATES - 1)]
     return max(1, int(chosen * rng.random()))
+
+
+def _view_key(sim: SimHousehold, as_of: dt.date) -> tuple[tuple[Any, ...], list[tuple[str, int, SimChild]]]:
+    """What a household's view on ``as_of`` is made of: its status, free rooms and children's ids and ages."""
+    current = [(c.id, age_on(c.child.date_of_birth, as_of), c) for g in sim.groups.values() for c in g]
+    return (sim.status, sim.free_rooms(), tuple((i, a) for i, a, _ in current)), current
+
+
+def _next_birthday(born: dt.date, day: dt.date) -> dt.date:
+    """The first day after ``day`` on which ``age_on(born, ...)`` is one more (born 29 February: 1 March in a
+    common year, as ``age_on`` has it)."""
+    for year in (day.year, day.year + 1):
+        try:
+            birthday = born.replace(year=year)
+        except ValueError:
+            birthday = dt.date(year, 3, 1)
+        if birthday > day:
+            return birthday
+    raise AssertionError("a birthday comes within a year")  # pragma: no cover
 
 
 def _demand_category(category: str) -> str:

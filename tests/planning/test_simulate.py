@@ -71,3 +71,23 @@ def test_measures_are_consistent(tiny_input: SimulationInput) -> None:
     placed = m["matched_in_house"] + m["matched_kinship"] + m["matched_ifa_pool"] + m["to_ifa"] + m["to_residential"]
     assert np.array_equal(placed, m["placements"])
     assert result.shortfall.sum() == (m["to_ifa"] + m["to_residential"]).sum()
+
+
+def test_a_household_view_is_kept_until_the_next_birthday_exactly() -> None:
+    # The simulation reuses a household's view until a child's next birthday: that day must be the first on
+    # which age_on gives one more, leap-day births included.
+    import datetime as dt
+
+    from domain.ages import age_on
+    from planning.simulate import _next_birthday
+
+    births = [dt.date(2012, 2, 29), dt.date(2010, 1, 1), dt.date(2011, 12, 31), dt.date(2015, 3, 1)]
+    day = dt.date(2026, 12, 1)
+    while day < dt.date(2029, 3, 5):
+        for born in births:
+            birthday = _next_birthday(born, day)
+            age = age_on(born, day)
+            assert birthday > day
+            assert age_on(born, birthday) == age + 1
+            assert age_on(born, birthday - dt.timedelta(days=1)) == age
+        day += dt.timedelta(days=1)
