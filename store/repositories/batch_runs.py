@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from store.db import REVISION_KEY
@@ -29,11 +29,12 @@ SUCCESSFUL = ("optimal", "feasible")
 ERROR_LENGTH = 2000
 
 
-#: The revision and the standing scarcity run, built once: ranking runs it on every call.
+#: The revision and the standing scarcity run, built once: ranking runs it on every call. The statuses are
+#: spelt as equalities, not IN: an IN list is re-expanded into the SQL on every execution.
 _REVISION_AND_SCARCITY_RUN = select(
     select(StoreMeta.value).where(StoreMeta.key == REVISION_KEY).scalar_subquery(),
     select(MatchRunRow.scarcity_run_id)
-    .where(MatchRunRow.kind == BATCH, MatchRunRow.status.in_(SUCCESSFUL))
+    .where(MatchRunRow.kind == BATCH, or_(*(MatchRunRow.status == status for status in SUCCESSFUL)))
     .order_by(MatchRunRow.id.desc())
     .limit(1)
     .scalar_subquery(),
