@@ -31,6 +31,7 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 from ortools.sat.python import cp_model, cp_model_helper
+from ortools.util.python import sorted_interval_list
 
 from constraints.base import Part, exemption_applies_mask, rooms_needed
 from constraints.registry import RULES
@@ -577,6 +578,15 @@ def together_terms(weights: Mapping[str, int], cands: Candidates) -> tuple[IntAr
 # --- the CP-SAT model ---------------------------------------------------------------------------
 
 
+#: The domain of a 0-1 variable, made once.
+_BOOL = sorted_interval_list.Domain(0, 1)
+
+
+def _bool_vars(model: cp_model.CpModel, n: int) -> list[cp_model.IntVar]:
+    """``n`` new 0-1 variables, as ``new_bool_var("")`` makes them (the same proto) at half its cost."""
+    return [cp_model.IntVar(model.proto).with_domain(_BOOL) for _ in range(n)]
+
+
 class _Model(cp_model.CpModel):
     """A CpModel without the camelCase aliases of every method that ``CpModel.__init__`` sets on each new
     model (a walk over ``dir``: about 0.7 ms, a twentieth of a county batch; nothing here calls them)."""
@@ -611,8 +621,10 @@ def build_model(index: SnapshotIndex, cands: Candidates, clash: NDArray[np.int64
     """Variables, request coverage, household capacity, clashes, and the three objective levels."""
     model = _Model()
     n = len(cands)
-    x = [model.new_bool_var("") for _ in range(n)]
-    y = [model.new_bool_var("") for _ in cands.request_ids]
+    x = _bool_vars(model, n)
+    y = _bool_vars(model, len(cands.request_ids))
+    # Plain lists: indexing numpy arrays one element at a time in the loops below costs more than the loops.
+    rooms, sizes, exempt_of = cands.rooms.tolist(), cands.size.tolist(), cands.exempt.tolist()
     requests = cands.request
     by_request: defaultdict[int, list[int]] = defaultdict(list)
     for c, r in enumerate(requests.tolist()):
@@ -623,11 +635,12 @@ def build_model(index: SnapshotIndex, cands: Candidates, clash: NDArray[np.int64
             model.add(var == 0)
             continue
         if not cands.request_split[r]:
-            model.add(sum(x[c] for c in mine) == var)
+            model.add(cp_model.LinearExpr.sum([x[c] for c in mine]) == var)
             continue
         request = index.request(cands.request_ids[r])
         for child in request.children:
-            model.add(sum(x[c] for c in mine if child in cands.parts[cands.part_of[c]].ids) == var)
+            covering = [x[c] for c in mine if child in cands.parts[cands.part_of[c]].ids]
+            model.add(cp_model.LinearExpr.sum(covering) == var)
         per_home: defaultdict[int, list[int]] = defaultdict(list)
         for c in mine:
             per_home[int(cands.household[c])].append(c)
@@ -636,36 +649,36 @@ def build_model(index: SnapshotIndex, cands: Candidates, clash: NDArray[np.int64
                 model.add_at_most_one(x[c] for c in members)
 
     cap = Capacity.of(index)
-    alone = must_be_alone(cands, cap)
+    alone = must_be_alone(cands, cap).tolist()
     order = np.argsort(cands.household, kind="stable")
     homes, starts, counts = np.unique(cands.household[order], return_index=True, return_counts=True)
     for h, start, count in zip(homes.tolist(), starts.tolist(), counts.tolist(), strict=True):
         if count < 2:
             continue
         members = order[start : start + count].tolist()
-        if sum(int(cands.rooms[c]) for c in members) > cap.bedrooms[h]:
+        bedrooms = int(cap.bedrooms[h])
+        if sum(rooms[c] for c in members) > bedrooms:
             model.add(
-                cp_model.LinearExpr.weighted_sum([x[c] for c in members], [int(cands.rooms[c]) for c in members])
-                <= int(cap.bedrooms[h])
+                cp_model.LinearExpr.weighted_sum([x[c] for c in members], [rooms[c] for c in members]) <= bedrooms
             )
         for c in members:
             if alone[c]:
                 others = [x[o] for o in members if o != c]
-                model.add(sum(others) + len(others) * x[c] <= len(others))
+                model.add(cp_model.LinearExpr.sum(others) + len(others) * x[c] <= len(others))
         shared = [c for c in members if not alone[c]]
         if len(shared) < 2:
             continue
         current, approved, exemption = int(cap.current[h]), int(cap.approved[h]), int(cap.exemption[h])
-        total = cp_model.LinearExpr.weighted_sum([x[c] for c in shared], [int(cands.size[c]) for c in shared])
-        exempt = [c for c in shared if cands.exempt[c]]
+        total = cp_model.LinearExpr.weighted_sum([x[c] for c in shared], [sizes[c] for c in shared])
+        exempt = [c for c in shared if exempt_of[c]]
         if not exempt:
-            if current + sum(int(cands.size[c]) for c in shared) > min(approved, USUAL_LIMIT):
+            if current + sum(sizes[c] for c in shared) > min(approved, USUAL_LIMIT):
                 model.add(total <= min(approved, USUAL_LIMIT) - current)
             continue
         # Some parts are named by an exemption: its number applies only while every part placed is named.
         every_exempt = model.new_bool_var("")
         for c in shared:
-            if not cands.exempt[c]:
+            if not exempt_of[c]:
                 model.add_implication(x[c], every_exempt.Not())
         model.add(total <= approved - current + max(0, exemption - approved) * every_exempt)
         model.add(total <= USUAL_LIMIT - current + max(0, exemption - USUAL_LIMIT) * every_exempt)

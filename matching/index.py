@@ -60,4 +60,6 @@ class SnapshotIndex:
 
     def part(self, request: Request, child_ids: Sequence[str]) -> Part:
         """The children ``child_ids`` of ``request`` as one part, ages on its needed-by date."""
-        return make_part(dict(self.children), request, child_ids, distance_limit_km(request, self.snapshot))
+        # ``build`` makes ``children`` a dict: no copy per part (parts are made for every request and proposal).
+        children = self.children if isinstance(self.children, dict) else dict(self.children)
+        return make_part(children, request, child_ids, distance_limit_km(request, self.snapshot))
