@@ -965,7 +965,7 @@ class Replication:
         view = sim.base.model_copy(
             update={
                 "current_children": children,
-                "bedrooms_free": sim.free_rooms(),
+                "bedrooms_free": key[1],  # free rooms, as the key has them
                 "status": sim.status,
                 "hold": sim.hold,
             }
@@ -1104,11 +1104,8 @@ class Replication:
         """Count each child sent outside by age band and by the carer type it needed: the commonest type
         among in-house homes approved for it but full or on hold, else the type its request calls for."""
         table = index.table if index is not None else None
-        in_house = (
-            np.asarray([h.provider == "in_house" and h.carer_type != "connected" for h in table.households], dtype=bool)
-            if table is not None
-            else None
-        )
+        # In-house (the only other provider is IFA) and not connected, from the table's columns.
+        in_house = ~table.ifa & ~table.connected if table is not None else None
         for w in failed:
             needed = _needed_type(w)
             if table is not None and index is not None and in_house is not None and w.request.id in index.requests:
@@ -1129,22 +1126,30 @@ class Replication:
         costs = self.scenario.costs
         weekly = 0.0
         places = 0
+        # Counts summed as Python ints and added once (exact either way); the cost summed in the same order.
+        in_house = homes = on_hold = kinship = pool = 0
+        own_costs = costs.use_household_costs
         for sim in self.households.values():
             n = sum(len(g) for g in sim.groups.values())
-            own = sim.weekly_cost() if costs.use_household_costs else costs.in_house_weekly_gbp
-            if sim.kind == "in_house":
-                m[M["in_house"]] += n
-                m[M["households_in_house"]] += 1
-                m[M["households_on_hold"]] += sim.status == "on_hold"
+            kind = sim.kind
+            if kind == "in_house":
+                in_house += n
+                homes += 1
+                on_hold += sim.status == "on_hold"
                 places += sim.base.approval.max_children
-                weekly += n * own
-            elif sim.kind == "connected":
-                m[M["kinship"]] += n
-                weekly += n * own
+                weekly += n * (sim.weekly_cost() if own_costs else costs.in_house_weekly_gbp)
+            elif kind == "connected":
+                kinship += n
+                weekly += n * (sim.weekly_cost() if own_costs else costs.in_house_weekly_gbp)
             else:
-                m[M["ifa_pool"]] += n
-                m[M["ifa"]] += n
-                weekly += n * (sim.weekly_cost() if costs.use_household_costs else costs.ifa_weekly_gbp)
+                pool += n
+                weekly += n * (sim.weekly_cost() if own_costs else costs.ifa_weekly_gbp)
+        m[M["in_house"]] += in_house
+        m[M["households_in_house"]] += homes
+        m[M["households_on_hold"]] += on_hold
+        m[M["kinship"]] += kinship
+        m[M["ifa_pool"]] += pool
+        m[M["ifa"]] += pool
         for child in self.external:
             if child.category == "ifa":
                 m[M["ifa"]] += 1
