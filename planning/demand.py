@@ -9,12 +9,14 @@ random numbers).
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import json
 import math
 import os
 import tempfile
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
@@ -61,9 +63,49 @@ class DurationCurve(Strict):
 
     def sample(self, u: NDArray[np.float64] | float) -> NDArray[np.float64]:
         """Durations (days) for uniforms ``u`` in (0, 1): the first time survival falls to ``u`` or below."""
+        return self.arrays().sample(u)
+
+    def arrays(self) -> CurveArrays:
+        """The curve as arrays, to sample many times without converting its lists each time."""
+        return CurveArrays(
+            np.asarray(self.survival, dtype=np.float64), np.asarray(self.days, dtype=np.float64), self.tail_rate_per_day
+        )
+
+    def mean_days(self) -> float:
+        """Mean duration under the curve and its tail (area under the survival function)."""
+        days = [0.0, *self.days]
+        surv = [1.0, *self.survival]
+        area = sum((days[i + 1] - days[i]) * surv[i] for i in range(len(self.days)))
+        return area + surv[-1] / self.tail_rate_per_day
+
+
+@dataclass(frozen=True, eq=False)
+class CurveArrays:
+    """A ``DurationCurve``'s points as arrays (a simulation samples each curve thousands of times)."""
+
+    survival: NDArray[np.float64]
+    days: NDArray[np.float64]
+    tail_rate_per_day: float
+    #: ``-survival`` and ``days`` as lists, for one draw at a time without numpy's per-call cost.
+    _falling: list[float] = field(init=False, repr=False)
+    _days: list[float] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_falling", (-self.survival).tolist())
+        object.__setattr__(self, "_days", self.days.tolist())
+
+    def sample_one(self, u: float) -> float:
+        """``sample(u)[0]``, the same number, for one uniform: inside the data a search of the same sorted
+        values (``bisect_left`` is ``searchsorted(side="left")``); beyond it, ``sample`` itself."""
+        index = bisect.bisect_left(self._falling, -u)
+        if index < len(self._falling):
+            return max(self._days[index], 1.0)
+        return float(self.sample(u)[0])
+
+    def sample(self, u: NDArray[np.float64] | float) -> NDArray[np.float64]:
+        """Durations (days) for uniforms ``u`` in (0, 1): the first time survival falls to ``u`` or below."""
         us = np.atleast_1d(np.asarray(u, dtype=np.float64))
-        surv = np.asarray(self.survival, dtype=np.float64)
-        days = np.asarray(self.days, dtype=np.float64)
+        surv, days = self.survival, self.days
         out = np.empty_like(us)
         if surv.size == 0:
             return -np.log(np.maximum(us, 1e-12)) / self.tail_rate_per_day
@@ -76,13 +118,6 @@ class DurationCurve(Strict):
         # Beyond the data, survival decays exponentially from the last value.
         out[beyond] = days[-1] + np.log(last_s / np.maximum(us[beyond], 1e-12)) / self.tail_rate_per_day
         return np.maximum(out, 1.0)
-
-    def mean_days(self) -> float:
-        """Mean duration under the curve and its tail (area under the survival function)."""
-        days = [0.0, *self.days]
-        surv = [1.0, *self.survival]
-        area = sum((days[i + 1] - days[i]) * surv[i] for i in range(len(self.days)))
-        return area + surv[-1] / self.tail_rate_per_day
 
 
 def kaplan_meier(

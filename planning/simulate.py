@@ -50,8 +50,8 @@ from planning.demand import (
     AGE_BAND_LABELS,
     DAYS_PER_YEAR,
     LEAVING_AGE,
+    CurveArrays,
     DemandModel,
-    DurationCurve,
     age_band,
     parameter_model,
 )
@@ -414,9 +414,19 @@ class SimHousehold:
     cached_token: tuple[str, int] = ("", -1)
     cached_from: dt.date = dt.date.min
     cached_until: dt.date = dt.date.min
+    #: ``(changes, day)``: the earliest day a placement here ends, as of that count of changes (a child's end
+    #: day is set when it is placed, so it moves only with ``groups``).
+    first_end_at: tuple[int, float] = (-1, math.inf)
 
     def children(self) -> int:
         return sum(len(g) for g in self.groups.values())
+
+    def first_end(self) -> float:
+        """The earliest day a placement in this household ends (infinity when nobody is placed)."""
+        if self.first_end_at[0] != self.changes:
+            ends = (c.end_day for g in self.groups.values() for c in g)
+            self.first_end_at = (self.changes, min(ends, default=math.inf))
+        return self.first_end_at[1]
 
     def rooms_used(self) -> int:
         shared = self.base.shared_bedroom_allowed
@@ -508,6 +518,7 @@ class Replication:
         self.step_metrics = np.zeros(len(METRICS))
         self.step_shortfall = np.zeros((len(AGE_BAND_LABELS), len(SHORTFALL_TYPES)))
         self.today = 0
+        self.curves: dict[tuple[str, str], CurveArrays] = {}
         self._initial_state(extra or {})
 
     # --- set-up ------------------------------------------------------------------------------------
@@ -560,9 +571,7 @@ class Replication:
                 child.category = "ifa_pool" if kind == "ifa" else category
                 child.household = h.id
                 child.group = c.sibling_group
-                child.end_day = self._cap_at_18(
-                    child, _residual(inp.demand.curve(category, age_band(c.age)), durations)
-                )
+                child.end_day = self._cap_at_18(child, _residual(self._curve(category, age_band(c.age)), durations))
                 sim.groups.setdefault(key, []).append(child)
                 self.in_system += 1
                 self.entered += 1
@@ -638,7 +647,7 @@ class Replication:
                 )  # fmt: skip
                 sim = self._wrap(child, "residential" if category == "residential" else "foster", rng)
                 sim.category = category
-                sim.end_day = self._cap_at_18(sim, _residual(self.inp.demand.curve(category, band), rng))
+                sim.end_day = self._cap_at_18(sim, _residual(self._curve(category, band), rng))
                 self.external.append(sim)
                 self.in_system += 1
                 self.entered += 1
@@ -652,6 +661,13 @@ class Replication:
     def _request_id(self) -> str:
         self.next_request += 1
         return f"Q{self.next_request:06d}"
+
+    def _curve(self, category: str, band: str) -> CurveArrays:
+        """The demand model's duration curve for ``category`` and ``band``, as arrays made once."""
+        found = self.curves.get((category, band))
+        if found is None:
+            found = self.curves[(category, band)] = self.inp.demand.curve(category, band).arrays()
+        return found
 
     def _date(self, day: float) -> dt.date:
         return self.inp.start + dt.timedelta(days=int(day))
@@ -887,6 +903,8 @@ class Replication:
         affected: list[SimHousehold] = []
         for hid in sorted(self.households):
             sim = self.households[hid]
+            if sim.first_end() > t1:
+                continue  # nobody leaves this household in this step
             found = len(ending)
             for group in sim.groups.values():
                 ending += [(c.end_day, c.id, c) for c in group if c.end_day <= t1]
@@ -1043,8 +1061,8 @@ class Replication:
         key = f"{request_id}:{hid}"
         for child in group:
             band = age_band(self._age(child, day))
-            curve = self.inp.demand.curve(_demand_category(category), band)
-            days = int(curve.sample(child.draw(0))[0])
+            curve = self._curve(_demand_category(category), band)
+            days = int(curve.sample_one(child.draw(0)))
             child.end_day = self._cap_at_18(child, days, day)
             child.category, child.household = category, hid
             child.group = child.child.sibling_group
@@ -1065,7 +1083,7 @@ class Replication:
     def _external(self, child: SimChild, category: str, day: int) -> None:
         """A placement found outside matching: open-market IFA, residential, or other (not fostering)."""
         band = age_band(self._age(child, day))
-        days = int(self.inp.demand.curve(category, band).sample(child.draw(0))[0])
+        days = int(self._curve(category, band).sample_one(child.draw(0)))
         child.end_day = self._cap_at_18(child, days, day)
         child.category, child.household = category, None
         self.external.append(child)
@@ -1220,7 +1238,7 @@ class Replication:
 RESIDUAL_CANDIDATES = 16
 
 
-def _residual(curve: DurationCurve, rng: np.random.Generator) -> int:
+def _residual(curve: CurveArrays, rng: np.random.Generator) -> int:
     """Days left in a placement already under way on the first day.
 
     Children in placement on a given day are a length-biased sample (long placements are more often under

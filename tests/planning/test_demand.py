@@ -42,3 +42,17 @@ def test_parameter_model_and_helpers() -> None:
     assert age_band(0) == "0" and age_band(4) == "1-4" and age_band(15) == "10-15" and age_band(19) == "16-17"
     assert collection_year(__import__("datetime").date(2023, 3, 31)) == 2023
     assert collection_year(__import__("datetime").date(2023, 4, 1)) == 2024
+
+
+def test_one_draw_at_a_time_is_the_same_number_as_sample() -> None:
+    rng = np.random.default_rng(5)
+    durations = rng.exponential(300, size=200).round() + 1
+    fitted = kaplan_meier(durations.tolist(), (rng.random(200) < 0.8).tolist(), 365.0)
+    empty = kaplan_meier([], [], 365.0)
+    for curve in (fitted, empty):
+        arrays = curve.arrays()
+        survival = np.asarray(curve.survival)
+        # Random uniforms, the curve's own steps and their neighbours (ties), and the far tail.
+        us = np.concatenate([rng.random(2000), survival, np.nextafter(survival, 0), np.nextafter(survival, 1)])
+        for u in [*us.tolist(), 1e-13, 0.0]:
+            assert arrays.sample_one(u) == float(curve.sample(u)[0])
