@@ -22,9 +22,10 @@ from planning.demand import AGE_BAND_LABELS
 from planning.simulate import METRICS, SHORTFALL_TYPES, ReplicationResult, SimulationInput, run_replication
 
 Progress = Callable[[int, int], None]
-#: Replications sent to a worker in one task: enough to hide Dask's per-task overhead, few enough to
-#: keep both workers busy to the end and the progress bar moving.
-CHUNK = 4
+#: Replications sent to a worker in one task: enough to hide Dask's per-task overhead (a few ms, against
+#: about half a second per county replication), few enough that both workers stay busy to the end (a
+#: worker left idle while the other finishes its last task waits up to a task's length).
+CHUNK = 2
 #: Quantiles of the band reported around every mean.
 LOW_Q, HIGH_Q = 0.10, 0.90
 
