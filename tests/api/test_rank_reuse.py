@@ -3,10 +3,15 @@ still audited on every call; a decision on any of them, or any change, makes the
 
 from __future__ import annotations
 
+import threading
+import time
 from typing import Any
+
+import pytest
 
 from store.db import Database
 from store.repositories import Repositories
+from store.repositories.recommendations import RecommendationRepository
 from tests import builders
 from tests.api.conftest import Api
 
@@ -103,3 +108,38 @@ def test_another_top_or_changed_data_stores_fresh_options(api: Api) -> None:
     assert _ids(_rank(api, top=2)) == two
     api.load(_snapshot())  # a new import: a new revision, even with the same records
     assert set(_ids(_rank(api, top=2))).isdisjoint(two)
+
+
+def test_ranks_of_one_request_at_the_same_moment_store_its_options_once(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Three ranks sent at once from separate threads (separate connections and transactions), the look-up
+    of the stored run slowed down so that, without the request's lock, each would find nothing stored and
+    store its own copy."""
+    api.load(_snapshot())
+    original = RecommendationRepository.latest_run
+
+    def slow_latest_run(self: RecommendationRepository, kind: str, request_id: str) -> Any:
+        time.sleep(0.3)
+        return original(self, kind, request_id)
+
+    monkeypatch.setattr(RecommendationRepository, "latest_run", slow_latest_run)
+    roles = ["duty", "manager", "duty"]
+    for role in roles:
+        api.headers(role)
+    barrier = threading.Barrier(len(roles))
+    answers: list[dict[str, Any] | None] = [None] * len(roles)
+
+    def run(position: int, role: str) -> None:
+        barrier.wait()
+        answers[position] = _rank(api, role=role)
+
+    threads = [threading.Thread(target=run, args=(i, role)) for i, role in enumerate(roles)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    ids = [_ids(a) for a in answers if a is not None]
+    assert len(ids) == 3 and ids[0] == ids[1] == ids[2], ids
+    assert _open(api) == sorted(ids[0]), "one set of open recommendations, not three"
+    assert len(_rank_events(api)) == 3
