@@ -284,7 +284,10 @@ def build_candidates(
                         covering[k].append(span)
             order = np.lexsort((positions, -(points - index.weights["relaxation"] * n_relaxed)))
             if top_k is not None and order.size > top_k:
-                order = np.unique(np.concatenate([order[:top_k], np.flatnonzero(np.isin(positions, wanted))]))
+                kept = order[:top_k]
+                # Sorted, as np.unique sorts (``kept`` holds no repeats); the extras only when there are any.
+                extra = np.flatnonzero(np.isin(positions, wanted)) if wanted else None
+                order = np.sort(kept) if extra is None else np.unique(np.concatenate([kept, extra]))
             exempt = exemption_applies_mask(part, sub)[usable]
             p = len(parts)
             parts.append(part)
