@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import selectinload
 
 from domain.outcomes import DecisionFacts, OptionFacts
@@ -45,8 +45,10 @@ _LATEST_RUN = (
     .select_from(_RUNS.outerjoin(_RECOMMENDATIONS, _RECOMMENDATIONS.c.match_run_id == _RUNS.c.id))
     .where(
         _RUNS.c.id
-        == select(func.max(_RUNS.c.id))
+        == select(_RUNS.c.id)
         .where(_RUNS.c.request_id == bindparam("request_id"), _RUNS.c.kind == bindparam("kind"))
+        .order_by(_RUNS.c.id.desc())  # SQLite walks the request's index back from its newest run
+        .limit(1)
         .scalar_subquery()
     )
     .order_by(_RECOMMENDATIONS.c.id)
