@@ -26,6 +26,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Any, Literal
 
 import numpy as np
@@ -197,6 +198,16 @@ class Candidates:
 
     def __post_init__(self) -> None:
         self.request = self.part_request[self.part_of] if len(self.part_of) else np.zeros(0, dtype=np.int64)
+
+    @cached_property
+    def _members(self) -> list[IntArray]:
+        order = np.argsort(self.request, kind="stable")
+        ends = np.cumsum(np.bincount(self.request, minlength=len(self.request_ids)))
+        return np.split(order, ends[:-1]) if len(self.request_ids) else []
+
+    def members(self, r: int) -> IntArray:
+        """The candidates of request ``r``, increasing (``np.flatnonzero(request == r)``, grouped once)."""
+        return self._members[r]
 
     def __len__(self) -> int:
         return len(self.household)
@@ -732,7 +743,7 @@ def _soft_extremes(index: SnapshotIndex, cands: Candidates) -> tuple[int, int]:
     """Bounds on the soft level over all choices: (lowest, highest)."""
     high = low = 0
     for r in range(len(cands.request_ids)):
-        mine = np.flatnonzero(cands.request == r)
+        mine = cands.members(r)
         if mine.size:
             size = int(cands.request_size[r])
             # At most one part per child, each scoring at most the best part; the bonus is highest kept whole.
@@ -760,7 +771,7 @@ def _relaxations_high(cands: Candidates) -> int:
     """An upper bound on the relaxations any choice can use (each request at most its worst, per child)."""
     high = 0
     for r in range(len(cands.request_ids)):
-        mine = np.flatnonzero(cands.request == r)
+        mine = cands.members(r)
         if mine.size:
             high += max(len(cands.relaxed[c]) for c in mine.tolist()) * int(cands.request_size[r])
     return high
@@ -932,7 +943,7 @@ def pruned_pairs(cands: Candidates) -> FullPairs:
     """The kept candidates in the shape the LP takes."""
     coverage: list[list[IntArray]] = []
     for r in range(len(cands.request_ids)):
-        mine = np.flatnonzero(cands.request == r)
+        mine = cands.members(r)
         children = sorted({child for c in mine.tolist() for child in cands.parts[cands.part_of[c]].ids})
         coverage.append(
             [
@@ -955,7 +966,7 @@ def scarcity_from_lp(index: SnapshotIndex, cands: Candidates, lp: FirstLevelLp) 
     # A request with one possible home is lost with it: that is a loss the duals alone may not show.
     lost_alone: defaultdict[int, float] = defaultdict(float)
     for r in range(len(cands.request_ids)):
-        homes = set(cands.household[cands.request == r].tolist())
+        homes = set(cands.household[cands.members(r)].tolist())
         if len(homes) == 1:
             size = int(cands.request_size[r])
             group = f" ({size} siblings together)" if size > 1 else ""
@@ -997,7 +1008,7 @@ class ValidationFailure(RuntimeError):
 
 def _unplaced_reason(index: SnapshotIndex, cands: Candidates, r: int, chosen: Sequence[int]) -> str:
     request = index.request(cands.request_ids[r])
-    mine = np.flatnonzero(cands.request == r)
+    mine = cands.members(r)
     size = len(request.children)
     group = "this child" if size == 1 else f"these {size} children together"
     if mine.size == 0:

@@ -39,6 +39,8 @@ def test_candidates_are_the_same_with_and_without_the_pre_filter(snap: Snapshot)
     with mock.patch.object(candidates, "SMALL_TABLE", 10**9):
         whole, _ = build_candidates(index, 3, {})  # every part checked on the whole table
     assert _columns(filtered) == _columns(whole)
+    for r in range(len(whole.request_ids)):  # candidates grouped by request once, as a search would find them
+        assert whole.members(r).tolist() == np.flatnonzero(whole.request == r).tolist()
 
 
 def test_relaxed_rule_names_are_the_rules_broken_in_registry_order() -> None:
