@@ -268,7 +268,7 @@ def build_candidates(
         for part in _parts(index, request, whole):
             near = near_positions(part, table)
             sub = table if near is None else table.subset(near)
-            fails = rule_matrix(part, sub)
+            fails = index.rule_matrix(part) if near is None else rule_matrix(part, sub)
             # Most requests may relax nothing: then every breach blocks, with no relaxable mask to build.
             blocking = fails & ~relaxable_matrix(part, sub) if part.request.allow_relaxations else fails
             usable = np.flatnonzero(~blocking.any(axis=0))

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from constraints.base import Part, distance_limit_km, make_part
 from constraints.registry import RULES_BY_ID
 from domain.errors import InputError, Problem
 from domain.snapshot import Child, Household, Request, Snapshot
-from domain.tables import HouseholdTable, build_household_table
+from domain.tables import BoolArray, HouseholdTable, build_household_table
+from matching.candidates import rule_matrix
 from scoring.weights import weights_for
 
 
@@ -23,6 +24,8 @@ class SnapshotIndex:
     children: Mapping[str, Child]
     requests: Mapping[str, Request]
     weights: Mapping[str, int]
+    #: Rule matrices over the whole table, by request id and children (see ``rule_matrix``).
+    _rules: dict[tuple[str, tuple[str, ...]], BoolArray] = field(default_factory=dict, init=False, repr=False)
 
     @classmethod
     def build(cls, snapshot: Snapshot, source: str = "snapshot") -> SnapshotIndex:
@@ -57,6 +60,19 @@ class SnapshotIndex:
                 self.source, f"household {household_id}", "household", "no such household in the snapshot"
             )
         return self.table.households[position]
+
+    def rule_matrix(self, part: Part) -> BoolArray:
+        """``rule_matrix(part, self.table)``, worked out once per part of one of this snapshot's own requests
+        (the batch and the simulation's shortfall both ask for it). Read-only: it is shared."""
+        if self.requests.get(part.request.id) is not part.request:  # another request of that id: not cached
+            return rule_matrix(part, self.table)
+        key = (part.request.id, tuple(c.id for c in part.children))
+        found = self._rules.get(key)
+        if found is None:
+            found = rule_matrix(part, self.table)
+            found.flags.writeable = False
+            self._rules[key] = found
+        return found
 
     def part(self, request: Request, child_ids: Sequence[str]) -> Part:
         """The children ``child_ids`` of ``request`` as one part, ages on its needed-by date."""

@@ -42,7 +42,6 @@ from domain.load import load_snapshot
 from domain.snapshot import Approval, Child, CurrentChild, Hold, Household, Location, Request, Snapshot
 from domain.vocab import CARER_TYPES, SKILLS
 from matching.batch import BatchSettings, solve_batch
-from matching.candidates import rule_matrix
 from matching.index import SnapshotIndex
 from matching.validate import Breach, check_proposals
 from planning import profiles
@@ -1128,7 +1127,7 @@ class Replication:
             needed = _needed_type(w)
             if table is not None and index is not None and in_house is not None and w.request.id in index.requests:
                 part = index.part(w.request, w.request.children)
-                fails = rule_matrix(part, table)
+                fails = index.rule_matrix(part)  # the batch worked it out for this request already
                 approved = ~(fails[~CAPACITY_ROWS]).any(axis=0) & in_house
                 types = Counter(table.households[int(i)].carer_type for i in np.flatnonzero(approved))
                 if types:

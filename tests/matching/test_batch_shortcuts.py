@@ -3,6 +3,7 @@ relaxed-rule names, the objective written in bulk, and unplaced requests left un
 
 from __future__ import annotations
 
+import datetime as dt
 from unittest import mock
 
 import numpy as np
@@ -78,3 +79,18 @@ def test_unplaced_left_unexplained_changes_no_match(snap: Snapshot) -> None:
     assert [r for r, _ in quiet.unplaced] == [r for r, _ in told.unplaced]
     assert all(why == "" for _, why in quiet.unplaced)
     assert all(why for _, why in told.unplaced)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(snapshots(max_households=8, max_requests=3))
+def test_the_index_keeps_each_parts_rule_matrix_and_serves_only_its_own_requests(snap: Snapshot) -> None:
+    index = SnapshotIndex.build(snap)
+    for request in snap.requests:
+        part = index.part(request, request.children)
+        kept = index.rule_matrix(part)
+        assert np.array_equal(kept, candidates.rule_matrix(part, index.table))
+        assert index.rule_matrix(index.part(request, request.children)) is kept
+        assert not kept.flags.writeable
+        later = request.model_copy(update={"needed_by": request.needed_by + dt.timedelta(days=9 * 365)})
+        moved = index.part(later, later.children)  # not the snapshot's own request: worked out afresh
+        assert np.array_equal(index.rule_matrix(moved), candidates.rule_matrix(moved, index.table))
