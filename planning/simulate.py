@@ -966,7 +966,7 @@ class Replication:
         )
 
     def _household_view(self, sim: SimHousehold, as_of: dt.date) -> Household:
-        token = (sim.status, sim.changes)
+        token = (sim.status, sim.hold, sim.changes)
         if sim.cached is not None and sim.cached_token == token and sim.cached_from <= as_of < sim.cached_until:
             # Same status, same children, no birthday since: the key below would be the cached one.
             if self.validate and _view_key(sim, as_of)[0] != sim.cached_key:
@@ -982,7 +982,7 @@ class Replication:
         view = sim.base.model_copy(
             update={
                 "current_children": children,
-                "bedrooms_free": key[1],  # free rooms, as the key has them
+                "bedrooms_free": key[2],  # free rooms, as the key has them
                 "status": sim.status,
                 "hold": sim.hold,
             }
@@ -1251,9 +1251,10 @@ def _residual(curve: CurveArrays, rng: np.random.Generator) -> int:
 
 
 def _view_key(sim: SimHousehold, as_of: dt.date) -> tuple[tuple[Any, ...], list[tuple[str, int, SimChild]]]:
-    """What a household's view on ``as_of`` is made of: its status, free rooms and children's ids and ages."""
+    """What a household's view on ``as_of`` is made of: its status and hold (a carer break straight after a
+    hold reserved for a request must not keep the reservation), free rooms and children's ids and ages."""
     current = [(c.id, age_on(c.child.date_of_birth, as_of), c) for g in sim.groups.values() for c in g]
-    return (sim.status, sim.free_rooms(), tuple((i, a) for i, a, _ in current)), current
+    return (sim.status, sim.hold, sim.free_rooms(), tuple((i, a) for i, a, _ in current)), current
 
 
 def _next_birthday(born: dt.date, day: dt.date) -> dt.date:

@@ -91,3 +91,21 @@ def test_a_household_view_is_kept_until_the_next_birthday_exactly() -> None:
             assert age_on(born, birthday) == age + 1
             assert age_on(born, birthday - dt.timedelta(days=1)) == age
         day += dt.timedelta(days=1)
+
+
+def test_a_carer_break_straight_after_a_reserved_hold_does_not_keep_the_reservation(
+    tiny_input: SimulationInput,
+) -> None:
+    # A hold reserved for a request can end and a carer break begin in the same step: the status stays
+    # on_hold, but the household's view must no longer let that request use it.
+    from domain.snapshot import Hold
+
+    replication = Replication(tiny_input, 0)
+    sim = next(iter(replication.households.values()))
+    day = replication._date(0)
+    sim.status, sim.hold = "on_hold", Hold(reason="reserved", reserved_for_request="R-RESERVED")
+    assert replication._household_view(sim, day).hold == sim.hold
+    sim.hold = Hold(reason="carer break")
+    view = replication._household_view(sim, day)
+    assert view.status == "on_hold"
+    assert view.hold is not None and view.hold.reserved_for_request is None
