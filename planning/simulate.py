@@ -410,7 +410,7 @@ class SimHousehold:
     cached_key: tuple[Any, ...] = ()
     #: ``(status, changes)`` when ``cached`` was last found current, and the days it stays current for: from
     #: that day until a child's next birthday (the only other thing its key reads).
-    cached_token: tuple[str, int] = ("", -1)
+    cached_token: tuple[str, Hold | None, int] = ("", None, -1)
     cached_from: dt.date = dt.date.min
     cached_until: dt.date = dt.date.min
     #: ``(changes, day)``: the earliest day a placement here ends, as of that count of changes (a child's end
