@@ -103,6 +103,7 @@ from fixtures.generate import generate_snapshot
 from matching.batch import (
     BatchSettings,
     Candidates,
+    best_soft,
     build_candidates,
     clashing_pairs,
     greedy,
@@ -771,8 +772,8 @@ def level2_range(year: Year, cands: Candidates) -> tuple[int, int]:
             continue
         request = year.arrival_of[request_id].request
         size = len(request.children)
-        # A placement's parts score at most size times the best candidate (and at least size times the worst).
-        high += max(0, size * int(cands.score[mine].max())) + siblings_together.points(size, 1, weights)
+        # A placement scores at most the batch's bound (and its parts at least size times the worst).
+        high += best_soft(weights, cands, mine, size)
         low += min(0, size * int(cands.score[mine].min())) - wait_penalty(request, weights) * ALLOWANCE_DAYS
     return low, high
 

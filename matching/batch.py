@@ -745,11 +745,21 @@ def _soft_extremes(index: SnapshotIndex, cands: Candidates) -> tuple[int, int]:
     for r in range(len(cands.request_ids)):
         mine = cands.members(r)
         if mine.size:
-            size = int(cands.request_size[r])
-            # At most one part per child, each scoring at most the best part; the bonus is highest kept whole.
-            high += size * max(0, int(cands.score[mine].max())) + siblings_together.points(size, 1, index.weights)
-            low += min(0, int(cands.score[mine].min()) * size)
+            high += best_soft(index.weights, cands, mine, int(cands.request_size[r]))
+            low += min(0, int(cands.score[mine].min()) * int(cands.request_size[r]))
     return low, high
+
+
+def best_soft(weights: Mapping[str, int], cands: Candidates, mine: IntArray, size: int) -> int:
+    """An upper bound on one request's soft level, over every way of placing it with candidates ``mine``.
+
+    Each part scores at most the best points per child of any candidate times its size, so the parts of
+    any placement score at most that times the request's size; the siblings' points are highest whole.
+    The tighter this is, the smaller the lexicographic multiplier and the easier the solve (measured: a
+    bound of size times the best part's score left the region tier unproven at its time limit).
+    """
+    per_child_ceiling = -((-cands.score[mine] * size) // cands.size[mine])  # ceil(score * size / part size)
+    return max(0, int(per_child_ceiling.max())) + siblings_together.points(size, 1, weights)
 
 
 def soft_floor(index: SnapshotIndex, cands: Candidates) -> int:

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from hypothesis import HealthCheck, given, settings
 
 from domain.snapshot import Snapshot
-from matching.batch import BatchSettings, build_candidates, soft_value, solve_batch
+from matching.batch import BatchSettings, best_soft, build_candidates, soft_value, solve_batch
 from matching.index import SnapshotIndex
 from matching.validate import Proposal, check_proposals
 from tests.builders import child, household, request, snapshot
@@ -75,6 +75,22 @@ def test_batch_reaches_the_exhaustive_optimum_on_small_instances(snap: Snapshot)
     assert answer.status == "optimal"
     assert answer.gap == 0.0 and all(level.bound == level.objective for level in answer.levels)
     assert _levels(answer.levels) == _exhaustive(snap)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(snapshots(max_households=6, max_requests=2))
+def test_no_way_of_placing_a_request_scores_above_its_soft_bound(snap: Snapshot) -> None:
+    # The lexicographic multiplier is built from these bounds: one placement above its bound could let a
+    # soft gain outweigh a child placed.
+    index = SnapshotIndex.build(snap)
+    cands, _ = build_candidates(index, None, {})
+    for r in range(len(cands.request_ids)):
+        mine = cands.members(r)
+        if mine.size == 0:
+            continue
+        bound = best_soft(index.weights, cands, mine, int(cands.request_size[r]))
+        for option in _options(index, r, cands)[1:]:
+            assert soft_value(index, cands, list(option)) <= bound
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
