@@ -34,7 +34,7 @@ def households(draw: st.DrawFn, index: int, child_ids: list[str], request_ids: l
             "named_children": draw(st.lists(st.sampled_from(child_ids), max_size=3, unique=True)),
             "expires": (AS_OF + dt.timedelta(days=draw(st.integers(-2, 4)))).isoformat(),
         }
-    return {
+    drawn = {
         "id": f"H{index}",
         "provider": draw(st.sampled_from(["in_house", "in_house", "ifa"])),
         "weekly_cost_gbp": draw(st.integers(300, 1100)),
@@ -71,6 +71,28 @@ def households(draw: st.DrawFn, index: int, child_ids: list[str], request_ids: l
         "do_not_place": draw(st.lists(st.sampled_from(child_ids), max_size=1)),
         "preferences": draw(st.sampled_from([None, {"age_min": 5, "age_max": 12, "genders": []}])),
     }
+    if draw(st.booleans()):
+        # A broadly approved home: drawn at random, every household above breaks some rule for almost every
+        # child, and the rank and the batch would be tested on empty answers. Broad terms of approval keep
+        # the edges that remain (bedrooms, current children, distance, holds, lists naming children) in play.
+        drawn["carer_type"] = "mainstream"
+        drawn["smoking"] = False
+        drawn["approval"] = {
+            **drawn["approval"],
+            "placement_kinds": list(PLACEMENT_KINDS),
+            "age_min": 0,
+            "age_max": 18,
+            "genders": [],
+            "max_children": draw(st.integers(2, 4)),
+            "max_sibling_group": draw(st.integers(2, 4)),
+            "manages_risks": list(RISKS),
+            "skills": list(SKILLS),
+        }
+        drawn["bedrooms_free"] = draw(st.integers(1, 4))
+        drawn["status"], drawn["hold"] = "active", None
+        drawn["current_children"] = current[:1]
+        drawn["location"] = {"lat": LAT + draw(st.floats(-0.2, 0.2)), "lon": LON + draw(st.floats(-0.2, 0.2))}
+    return drawn
 
 
 def _one_or_none(draw: st.DrawFn) -> list[str]:
@@ -126,6 +148,12 @@ def snapshots(draw: st.DrawFn, max_households: int = 8, max_requests: int = 3) -
     request_ids = [f"R{i}" for i in range(n_requests)]
     child_ids = [f"C{r}{k}" for r, size in enumerate(sizes) for k in range(size)]
     kids = [draw(children(f"C{r}{k}", f"S{r}")) for r, size in enumerate(sizes) for k in range(size)]
+    settled = {r for r in range(n_requests) if draw(st.booleans())}
+    for kid in kids:
+        if int(kid["id"][1:-1]) in settled:
+            # Siblings who can live together and with others: drawn at random, almost every group of two or
+            # more clashes within itself (living companions, sexual harm) and no home can take it.
+            kid.update(risks_to_others=[], living_companions="any")
     homes = [draw(households(i, child_ids, request_ids)) for i in range(draw(st.integers(1, max_households)))]
     requests = [
         {
