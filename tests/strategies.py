@@ -34,7 +34,7 @@ def households(draw: st.DrawFn, index: int, child_ids: list[str], request_ids: l
             "named_children": draw(st.lists(st.sampled_from(child_ids), max_size=3, unique=True)),
             "expires": (AS_OF + dt.timedelta(days=draw(st.integers(-2, 4)))).isoformat(),
         }
-    drawn = {
+    drawn: dict[str, Any] = {
         "id": f"H{index}",
         "provider": draw(st.sampled_from(["in_house", "in_house", "ifa"])),
         "weekly_cost_gbp": draw(st.integers(300, 1100)),
