@@ -320,7 +320,9 @@ class RequestChildRow(Base):
 class MatchRunRow(Base):
     """One run of the matching: a rank for one request, or a nightly batch over every waiting request.
 
-    The columns after ``created_at`` describe batch runs only (NULL for ranks): what the solver saw (the
+    The columns after ``created_at`` describe batch runs only (NULL for ranks), except ``parameters``,
+    which ranks fill too (``top``, ``as_of``, ``scarcity_run_id``: a rank repeated on the same revision
+    with the same parameters returns the run's open options, ``api.ranking``): what the solver saw (the
     sha256 of the canonical snapshot JSON) and was asked (``parameters``), how it went (``status``:
     ``running``, then ``optimal``, ``feasible`` or ``failed``; figures, timings, progress) and what it
     changed (proposals added, kept and withdrawn; ``scarcity_run_id``: the run whose stored scarcity
