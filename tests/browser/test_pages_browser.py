@@ -118,7 +118,8 @@ def test_accept_closes_the_request_and_a_second_tab_is_refused(browser: Browser,
         assert "Close to school" in first.locator("#decision").inner_text()
         first.goto("/ui/requests")
         assert first.locator('#waiting tr[data-request="R002"]').count() == 0
-        # The second tab still shows the options it ranked; accepting one now is refused, with the reason.
+        # The second tab still shows the options it ranked: the same recommendations, since nothing had
+        # changed between the two ranks. Accepting the one the first tab accepted is refused, with why.
         late = second.locator("#options article.option").first
         late.get_by_label(re.compile("Reason for your decision")).fill("Also a good match")
         with second.expect_response(re.compile(r"/accept$")) as refused:
@@ -126,7 +127,7 @@ def test_accept_closes_the_request_and_a_second_tab_is_refused(browser: Browser,
         assert refused.value.status == 409
         second.get_by_role("heading", name="Not accepted").wait_for()
         message = second.locator(".error-message").inner_text()
-        assert "withdrawn" in message and "R002 was placed" in message
+        assert "is accepted" in message and "Another decision got there first" in message
         assert_accessible(second)
         shoot(second, "conflict", full_page=False)
     finally:
