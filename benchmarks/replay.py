@@ -103,11 +103,11 @@ from fixtures.generate import generate_snapshot
 from matching.batch import (
     BatchSettings,
     Candidates,
-    best_soft,
     build_candidates,
     clashing_pairs,
     greedy,
     request_weight,
+    soft_extremes,
     solve_batch,
     together_terms,
 )
@@ -765,16 +765,11 @@ class Scorer:
 def level2_range(year: Year, cands: Candidates) -> tuple[int, int]:
     """(lowest, highest) level 2 over every choice the hindsight model (and so every policy) can make."""
     weights = year.approved_as_is.weights
-    high = low = 0
+    # The batch's soft level, less the most any request with a candidate can lose by waiting.
+    low, high = soft_extremes(weights, cands)
     for r, request_id in enumerate(cands.request_ids):
-        mine = np.flatnonzero(cands.request == r)
-        if mine.size == 0:
-            continue
-        request = year.arrival_of[request_id].request
-        size = len(request.children)
-        # A placement scores at most the batch's bound (and its parts at least size times the worst).
-        high += best_soft(weights, cands, mine, size)
-        low += min(0, size * int(cands.score[mine].min())) - wait_penalty(request, weights) * ALLOWANCE_DAYS
+        if cands.members(r).size:
+            low -= wait_penalty(year.arrival_of[request_id].request, weights) * ALLOWANCE_DAYS
     return low, high
 
 

@@ -739,13 +739,13 @@ def _solver(settings: BatchSettings, seconds: float) -> cp_model.CpSolver:
     return solver
 
 
-def _soft_extremes(index: SnapshotIndex, cands: Candidates) -> tuple[int, int]:
+def soft_extremes(weights: Mapping[str, int], cands: Candidates) -> tuple[int, int]:
     """Bounds on the soft level over all choices: (lowest, highest)."""
     high = low = 0
     for r in range(len(cands.request_ids)):
         mine = cands.members(r)
         if mine.size:
-            high += best_soft(index.weights, cands, mine, int(cands.request_size[r]))
+            high += best_soft(weights, cands, mine, int(cands.request_size[r]))
             low += min(0, int(cands.score[mine].min()) * int(cands.request_size[r]))
     return low, high
 
@@ -763,7 +763,7 @@ def best_soft(weights: Mapping[str, int], cands: Candidates, mine: IntArray, siz
 
 
 def soft_floor(index: SnapshotIndex, cands: Candidates) -> int:
-    return _soft_extremes(index, cands)[0]
+    return soft_extremes(index.weights, cands)[0]
 
 
 def placement_multiplier(index: SnapshotIndex, cands: Candidates) -> int:
@@ -773,7 +773,7 @@ def placement_multiplier(index: SnapshotIndex, cands: Candidates) -> int:
     possible difference in the soft score, so one solve of the combined objective proved optimal is the
     lexicographic optimum (measured: much faster here than two solves, one per level).
     """
-    low, high = _soft_extremes(index, cands)
+    low, high = soft_extremes(index.weights, cands)
     return (high - low) // max(1, index.weights["placed_child"]) + 1
 
 
@@ -806,7 +806,7 @@ def _solve_lexicographic(
     multiplier = placement_multiplier(index, cands)
     relax_high = _relaxations_high(cands)
     scale = relax_high + 1
-    low, high = _soft_extremes(index, cands)
+    low, high = soft_extremes(index.weights, cands)
     _hint(bm, cands, start)
     _maximize(bm.model, (bm.placement * multiplier + bm.soft) * scale - bm.relaxations)
     progress("solving: children placed, then soft score, then fewest relaxations", 0.4)
