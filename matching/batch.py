@@ -725,11 +725,19 @@ def _hint(bm: BatchModel, cands: Candidates, chosen: Sequence[int]) -> None:
     hint.values.extend(picked.tolist() + placed.tolist())
 
 
-def _solver(settings: BatchSettings, seconds: float) -> cp_model.CpSolver:
+#: Below this many candidates CP-SAT's presolve costs more than it saves. Measured on the 108 batches of
+#: three county simulation replications (150 to 500 candidates): presolve off halves the solve time
+#: (0.44 s to 0.22 s in all) and every one is still proven optimal with the same objective. Region and
+#: England (tens of thousands of candidates and more) keep it.
+PRESOLVE_MIN_CANDIDATES = 2_000
+
+
+def _solver(settings: BatchSettings, seconds: float, candidates: int) -> cp_model.CpSolver:
     """Parameters measured in SOLVER-NOTES.md: the LP bound is what closes the gap on this problem."""
     solver = cp_model.CpSolver()
     p = solver.parameters
     p.max_time_in_seconds = max(0.1, seconds)
+    p.cp_model_presolve = candidates >= PRESOLVE_MIN_CANDIDATES
     p.num_workers = settings.workers
     p.linearization_level = 2
     p.cp_model_probing_level = 0
@@ -810,7 +818,7 @@ def _solve_lexicographic(
     _hint(bm, cands, start)
     _maximize(bm.model, (bm.placement * multiplier + bm.soft) * scale - bm.relaxations)
     progress("solving: children placed, then soft score, then fewest relaxations", 0.4)
-    solver = _solver(settings, deadline - time.perf_counter())
+    solver = _solver(settings, deadline - time.perf_counter(), len(cands))
     t0 = time.perf_counter()
     status = solver.solve(bm.model)
     seconds = time.perf_counter() - t0
