@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from constraints.base import Home, Part, Rule
-from domain.geo import haversine_km, haversine_km_many
+from domain.geo import haversine_km
 from domain.tables import BoolArray, HouseholdTable, IntArray
 
 
@@ -13,8 +13,7 @@ def violations(part: Part, table: HouseholdTable) -> BoolArray:
     result = np.zeros(len(table), dtype=bool)
     for child in part.children:
         if child.child.location is not None:
-            km = haversine_km_many(child.child.location.lat, child.child.location.lon, table.lat_rad, table.lon_rad)
-            result |= km > part.distance_limit_km
+            result |= table.km_from(child.child.location.lat, child.child.location.lon) > part.distance_limit_km
     return result
 
 
@@ -46,7 +45,7 @@ def explain_many(part: Part, table: HouseholdTable, positions: IntArray) -> list
         if child.child.location is None:
             continue
         where = child.child.location
-        km = haversine_km_many(where.lat, where.lon, table.lat_rad[positions], table.lon_rad[positions]).tolist()
+        km = table.km_from(where.lat, where.lon)[positions].tolist()
         tail = f" km from {child.label}'s home"
         columns.append([None if k <= limit else (f"{k:.1f}" if k >= safe else _shown(k, limit)) + tail for k in km])
     suffix = f"; the limit is {limit:g} km"

@@ -28,8 +28,14 @@ class SnapshotIndex:
     _rules: dict[tuple[str, tuple[str, ...]], BoolArray] = field(default_factory=dict, init=False, repr=False)
 
     @classmethod
-    def build(cls, snapshot: Snapshot, source: str = "snapshot") -> SnapshotIndex:
-        """Index ``snapshot``; raises ``InputError`` for what the loader cannot know (rule ids, weights)."""
+    def build(
+        cls, snapshot: Snapshot, source: str = "snapshot", previous: SnapshotIndex | None = None
+    ) -> SnapshotIndex:
+        """Index ``snapshot``; raises ``InputError`` for what the loader cannot know (rule ids, weights).
+
+        ``previous``, an index of an earlier state, lends the table rows of households that are the very
+        same objects in both (the simulation indexes every step, and few households change in one).
+        """
         problems = [
             Problem(source, f"request {r.id}", "allow_relaxations", f"unknown rule id {rule_id!r}")
             for r in snapshot.requests
@@ -41,7 +47,7 @@ class SnapshotIndex:
         return cls(
             snapshot=snapshot,
             source=source,
-            table=build_household_table(list(snapshot.households)),
+            table=build_household_table(list(snapshot.households), previous.table if previous else None),
             children={c.id: c for c in snapshot.children},
             requests={r.id: r for r in snapshot.requests},
             weights=weights_for(snapshot.policy, source),

@@ -513,6 +513,8 @@ class Replication:
         self.batch_status: Counter[str] = Counter()
         self.batch_seconds = 0.0
         self.batch_timings: defaultdict[str, float] = defaultdict(float)
+        #: The last step's index: the next one reuses the table rows of households that did not change.
+        self.last_index: SnapshotIndex | None = None
         self.breaches: list[Breach] = []
         self.step_metrics = np.zeros(len(METRICS))
         self.step_shortfall = np.zeros((len(AGE_BAND_LABELS), len(SHORTFALL_TYPES)))
@@ -1003,7 +1005,8 @@ class Replication:
         snapshot = self.snapshot(t1)
         if self.validate:
             Snapshot.model_validate(snapshot.model_dump())  # every simulated record is a valid snapshot record
-        index = SnapshotIndex.build(snapshot, f"replication {self.rep}")
+        index = SnapshotIndex.build(snapshot, f"replication {self.rep}", self.last_index)
+        self.last_index = index
         policy = self.scenario.policy
         started = time.perf_counter()
         answer = solve_batch(
