@@ -8,7 +8,18 @@ from fastapi import APIRouter, Query, Response
 
 from api import ranking
 from api.audit import record
-from api.deps import CASEWORK, IdPath, Limit, Offset, Principal, ReposDep, ServicesDep, allow
+from api.deps import (
+    CASEWORK,
+    Caller,
+    IdPath,
+    Limit,
+    Offset,
+    Principal,
+    ReposDep,
+    ServicesDep,
+    allow,
+    allow_caller,
+)
 from api.errors import ApiError, body_error, error_responses
 from api.schemas import ListPage, RankOut, WhyNotOut
 from constraints.registry import RULES_BY_ID
@@ -99,10 +110,8 @@ def withdraw_request(user: Casework, repos: ReposDep, request_id: IdPath) -> Res
 
 
 @router.post("/{request_id}/rank", response_model=RankOut, responses=error_responses(404, 409))
-def rank_request(
-    user: Casework,
-    services: ServicesDep,
-    repos: ReposDep,
+async def rank_request(
+    caller: Annotated[Caller, allow_caller(*CASEWORK)],
     request_id: IdPath,
     top: Annotated[int, Query(ge=1, le=50, description="How many options to rank.")] = 5,
 ) -> Response:
@@ -110,10 +119,17 @@ def rank_request(
 
     Each option is kept as a recommendation; accept or decline it by its ``recommendation_id``.
     """
-    ranked = ranking.rank(services, repos, user, request_id, min(top, services.settings.rank_top_max))
-    # Serialised directly: the answer lists every household of the council, and re-validating it against
-    # RankOut on every call would cost more than the rest of the call (schemathesis checks the shape).
-    return Response(ranked.to_json_bytes(), media_type="application/json")
+    services = caller.services
+    top = min(top, services.settings.rank_top_max)
+
+    def work(user: Principal, repos: Repositories) -> bytes:
+        return ranking.rank(services, repos, user, request_id, top).to_json_bytes()
+
+    # The service's hottest call: the caller's check, the rank and its audit event in one worker thread
+    # and one transaction (``Caller``). The answer is serialised directly: it lists every household of
+    # the council, and re-validating it against RankOut on every call would cost more than the rest of
+    # the call (schemathesis checks the shape).
+    return Response(await caller.run(work), media_type="application/json")
 
 
 @router.get("/{request_id}/why-not/{household_id}", response_model=WhyNotOut, responses=error_responses(404))

@@ -16,7 +16,7 @@ from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, iter_route_contexts
 
 from api.auth import ROLES
-from api.deps import RoleGuard
+from api.deps import Guard
 from tests.api.conftest import Api
 
 #: Routes anyone may call: signing in and the health check (/docs and /openapi.json are not APIRoutes).
@@ -30,9 +30,9 @@ AGGREGATE_PATHS = {
 }
 
 
-def _guards(dependant: Dependant) -> Iterator[RoleGuard]:
+def _guards(dependant: Dependant) -> Iterator[Guard]:
     for sub in dependant.dependencies:
-        if isinstance(sub.call, RoleGuard):
+        if isinstance(sub.call, Guard):
             yield sub.call
         yield from _guards(sub)
 
