@@ -10,14 +10,17 @@ from store.convert import request_to_domain, set_request
 from store.db import mark_snapshot_changed
 from store.errors import Conflict, NotFound
 from store.models import RequestChildRow, RequestRow
-from store.repositories.base import Page, Repository
+from store.repositories.base import Page, Repository, core_table
 
 #: Statuses of a request still looking for a home.
 OPEN_STATUSES = ("waiting", "proposed")
 
 #: Built once: every rank runs it. PostgreSQL: FOR NO KEY UPDATE, so two ranks (or a rank and a decision)
 #: of one request take turns, while inserts referring to the request (KEY SHARE) are not blocked.
-_LOCK = select(RequestRow.status).where(RequestRow.id == bindparam("request_id")).with_for_update(key_share=True)
+#: Core, not the mapped class: ranking locks its request on every call, and an ORM select costs the
+#: session's ORM bookkeeping each time.
+_REQUESTS = core_table(RequestRow)
+_LOCK = select(_REQUESTS.c.status).where(_REQUESTS.c.id == bindparam("request_id")).with_for_update(key_share=True)
 
 
 class RequestRepository(Repository):
@@ -102,7 +105,7 @@ class RequestRepository(Repository):
 
     def lock(self, request_id: str) -> str:
         """Lock a request against concurrent decisions; returns its status as it is now."""
-        status = self.session.scalar(_LOCK, {"request_id": request_id})
+        status: str | None = self.session.scalar(_LOCK, {"request_id": request_id})
         if status is None:
             raise NotFound("request", request_id)
         return status

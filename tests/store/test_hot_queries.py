@@ -58,6 +58,37 @@ def test_revision_and_scarcity_run_in_one_round_trip_agree_with_each_alone(datab
         assert scarcity_run_id == repos.batch_runs.latest_scarcity_run_id() == run_id
 
 
+def test_the_scarcity_run_in_force_is_the_newest_successful_runs_whichever_its_status(database: Database) -> None:
+    """The one-round-trip query takes the newest of the newest optimal and the newest feasible run (no IN
+    list, no sort); a failed or still running run never stands."""
+
+    def in_force() -> tuple[int | None, int | None]:
+        with database.read_transaction() as session:
+            runs = Repositories(session).batch_runs
+            return runs.revision_and_scarcity_run_id()[1], runs.latest_scarcity_run_id()
+
+    started = dt.datetime(2026, 11, 23, 2, 0, tzinfo=dt.UTC)
+    standing: list[int] = []
+    for status, scarcity_of in [
+        ("optimal", "itself"),
+        ("feasible", "itself"),
+        ("feasible", "first"),
+        ("optimal", "itself"),
+    ]:
+        with database.transaction() as session:
+            runs = Repositories(session).batch_runs
+            run_id = runs.claim(parameters={}, actor="nightly", revision=0, started_at=started)
+            standing.append(run_id if scarcity_of == "itself" else standing[0])
+            runs.finish(run_id, status=status, scarcity_run_id=standing[-1])
+        assert in_force() == (standing[-1], standing[-1]), status
+    with database.transaction() as session:
+        runs = Repositories(session).batch_runs
+        failed = runs.claim(parameters={}, actor="nightly", revision=0, started_at=started)
+        runs.finish(failed, status="failed", scarcity_run_id=failed)
+        runs.claim(parameters={}, actor="nightly", revision=0, started_at=started)  # still running
+    assert in_force() == (standing[-1], standing[-1])
+
+
 def test_the_latest_run_of_a_request_comes_with_its_options_in_ranked_order(database: Database) -> None:
     snap = builders.snapshot(
         [builders.household("H1"), builders.household("H2")],
