@@ -770,19 +770,14 @@ def best_soft(weights: Mapping[str, int], cands: Candidates, mine: IntArray, siz
     return max(0, int(per_child_ceiling.max())) + siblings_together.points(size, 1, weights)
 
 
-def soft_floor(index: SnapshotIndex, cands: Candidates) -> int:
-    return soft_extremes(index.weights, cands)[0]
-
-
-def placement_multiplier(index: SnapshotIndex, cands: Candidates) -> int:
-    """A multiplier that makes ``placement * m + soft`` exactly lexicographic.
+def placement_multiplier(weights: Mapping[str, int], low: int, high: int) -> int:
+    """A multiplier that makes ``placement * m + soft`` exactly lexicographic, for soft scores in ``[low, high]``.
 
     Placement values are multiples of ``placed_child``; one such step times ``m`` outweighs every
     possible difference in the soft score, so one solve of the combined objective proved optimal is the
     lexicographic optimum (measured: much faster here than two solves, one per level).
     """
-    low, high = soft_extremes(index.weights, cands)
-    return (high - low) // max(1, index.weights["placed_child"]) + 1
+    return (high - low) // max(1, weights["placed_child"]) + 1
 
 
 def _relaxations_high(cands: Candidates) -> int:
@@ -811,10 +806,10 @@ def _solve_lexicographic(
     is the lexicographic optimum; measured on the region tier it solves as fast as the first two levels
     alone and far faster than a separate third solve. Returns choice, levels, objective, bound, status.
     """
-    multiplier = placement_multiplier(index, cands)
+    low, high = soft_extremes(index.weights, cands)
+    multiplier = placement_multiplier(index.weights, low, high)
     relax_high = _relaxations_high(cands)
     scale = relax_high + 1
-    low, high = soft_extremes(index.weights, cands)
     _hint(bm, cands, start)
     _maximize(bm.model, (bm.placement * multiplier + bm.soft) * scale - bm.relaxations)
     progress("solving: children placed, then soft score, then fewest relaxations", 0.4)

@@ -4,8 +4,9 @@ seeds reproduce, and common random numbers keep scenarios comparable."""
 from __future__ import annotations
 
 import numpy as np
+from scipy.stats import poisson
 
-from planning.simulate import METRICS, Replication, SimulationInput, run_replication
+from planning.simulate import METRICS, Replication, SimulationInput, poisson_quantile, run_replication
 
 
 def _run(inp: SimulationInput, rep: int, extra: dict[str, int] | None = None) -> Replication:
@@ -109,3 +110,23 @@ def test_a_carer_break_straight_after_a_reserved_hold_does_not_keep_the_reservat
     view = replication._household_view(sim, day)
     assert view.status == "on_hold"
     assert view.hold is not None and view.hold.reserved_for_request is None
+
+
+def test_poisson_quantile_is_scipys_inverse_cdf() -> None:
+    rng = np.random.default_rng(3)
+    for mean in (0.0, 0.02, 0.4, 1.0, 3.7, 12.0, 55.0, 400.0, 2_500.0):
+        for u in [0.0, 1e-12, 0.5, 1 - 1e-9, *rng.random(300).tolist()]:
+            # scipy says -1 at u = 0 (below the support); a count of -1 recruited nobody there too.
+            expected = 0 if mean == 0 else max(0, int(poisson.ppf(u, mean)))
+            assert poisson_quantile(u, mean) == expected, (u, mean)
+
+
+def test_poisson_quantile_grows_with_the_mean_for_one_uniform() -> None:
+    for u in (0.05, 0.5, 0.95):
+        counts = [poisson_quantile(u, mean) for mean in np.linspace(0.0, 30.0, 61)]
+        assert counts == sorted(counts)
+        assert counts[-1] > counts[0]
+
+
+def test_poisson_quantile_ends_in_the_far_tail_when_the_sum_cannot_reach_u() -> None:
+    assert 2_500 < poisson_quantile(1 - 1e-15, 2_500.0) < 3_000
