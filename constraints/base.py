@@ -214,6 +214,17 @@ def any_child(part: Part, table: HouseholdTable, test: Callable[[NewChild], Bool
     return result
 
 
+def unmet(part: Part, offered: IntArray, wanted: Callable[[NewChild], int]) -> BoolArray:
+    """True where a child of the part wants a bit (``wanted``, a mask) that ``offered`` lacks. Children who
+    want nothing, most of them, cost no array work."""
+    result = np.zeros(len(offered), dtype=bool)
+    for child in part.children:
+        bits = wanted(child)
+        if bits:
+            result |= (bits & ~offered) != 0
+    return result
+
+
 def words(value: str) -> str:
     """A vocabulary id as words: ``short_term`` -> ``short term``, ``cse`` -> ``CSE``."""
     upper = {"cse": "CSE", "cce": "CCE", "bsl": "BSL", "asd": "ASD", "ifa": "IFA", "makaton": "Makaton"}
@@ -245,6 +256,8 @@ def children_key(part: Part, table: HouseholdTable, child_index: dict[str, IntAr
 
 def exemption_applies_mask(part: Part, table: HouseholdTable) -> BoolArray:
     """Where an exemption is in force on needed-by and names every child of the part (reading 3)."""
+    if any(child.id not in table.exemption_index for child in part.children):
+        return np.zeros(len(table), dtype=bool)  # a child no exemption names: the usual case, three calls a part
     result: BoolArray = table.exemption_expires >= part.needed_by.toordinal()
     for child in part.children:
         result &= table.names(table.exemption_index, child.id)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from constraints.base import Home, Part, Rule, any_child, listing, words
+from constraints.base import Home, Part, Rule, listing, unmet, words
 from domain.snapshot import Child
 from domain.tables import BoolArray, HouseholdTable, capabilities
 from domain.vocab import MUST_COMMUNICATION, SKILLS, mask_of
@@ -14,7 +14,7 @@ def must_have(child: Child) -> set[str]:
 
 
 def violations(part: Part, table: HouseholdTable) -> BoolArray:
-    return any_child(part, table, lambda c: (mask_of(SKILLS, must_have(c.child)) & ~table.capabilities_mask) != 0)
+    return unmet(part, table.capabilities_mask, lambda c: mask_of(SKILLS, must_have(c.child)))
 
 
 def check(part: Part, home: Home) -> str | None:

@@ -34,7 +34,8 @@ def violations(part: Part, table: HouseholdTable) -> BoolArray:
     result = np.zeros(len(table), dtype=bool)
     for child in part.children:
         risks = child.child.risks_to_others
-        result |= (mask_of(RISKS, risks) & ~table.manages_mask) != 0
+        if risks:
+            result |= (mask_of(RISKS, risks) & ~table.manages_mask) != 0
         if ANIMAL_HARM in risks:
             result |= table.has_pets
         if SEXUAL_HARM in risks:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from constraints.base import Home, Part, Rule, any_child, listing, words
+from constraints.base import Home, Part, Rule, listing, unmet, words
 from domain.tables import BoolArray, HouseholdTable
 from domain.vocab import RISKS, mask_of
 
 
 def violations(part: Part, table: HouseholdTable) -> BoolArray:
-    return any_child(part, table, lambda c: (mask_of(RISKS, c.child.risks_to_self) & ~table.manages_mask) != 0)
+    return unmet(part, table.manages_mask, lambda c: mask_of(RISKS, c.child.risks_to_self))
 
 
 def check(part: Part, home: Home) -> str | None:
