@@ -73,6 +73,8 @@ class Ranked:
         self.excluded_json = excluded_json if excluded_json is not None else _dumps(answer["excluded"])
         self._body: bytes | None = None
         self._stored: tuple[tuple[int, ...], Ranked] | None = None
+        #: A stored run whose options were found to be exactly this answer's (stored options never change).
+        self.same_as_run: int | None = None
 
     def with_options(self, options: list[dict[str, Any]]) -> Ranked:
         return Ranked({**self.answer, "options": options}, self.excluded_json)
@@ -273,7 +275,11 @@ def rank(services: Services, repos: Repositories, principal: Principal, request_
         raise ApiError(409, ["path", "request_id"], f"request {request_id} is {status}", "conflict")
     parameters = {"top": top, "as_of": today.isoformat(), "scarcity_run_id": key[4]}
     stored = repos.recommendations.latest_run(RANK_RUN, request_id) if prepared.revision >= 0 else None
-    if stored is not None and _still_stands(stored, prepared.revision, parameters, options):
+    if (
+        stored is not None
+        and _still_stands(stored, prepared.revision, parameters)
+        and _same_options(repos, stored, ranked)
+    ):
         run_id, ids = stored.run_id, [o.recommendation_id for o in stored.options]
     else:
         run_id = repos.recommendations.add_run(
@@ -300,16 +306,26 @@ def rank(services: Services, repos: Repositories, principal: Principal, request_
     return ranked.with_recommendations(ids)
 
 
-def _still_stands(stored: StoredRun, revision: int, parameters: dict[str, Any], options: list[dict[str, Any]]) -> bool:
-    """Whether a stored rank run answers this rank: made at this revision with these parameters, its
-    options exactly these (compared as stored, so a solver that broke a tie differently is not hidden)
-    and every one of them still open (a declined, accepted or withdrawn option means ranking anew)."""
+def _still_stands(stored: StoredRun, revision: int, parameters: dict[str, Any]) -> bool:
+    """Whether a stored rank run may answer this rank: made at this revision with these parameters and
+    every one of its options still open (a declined, accepted or withdrawn option means ranking anew)."""
     return (
         stored.revision == revision
         and stored.parameters == parameters
         and all(o.status == OPEN for o in stored.options)
-        and [o.option for o in stored.options] == options
     )
+
+
+def _same_options(repos: Repositories, stored: StoredRun, ranked: Ranked) -> bool:
+    """Whether the run's options are exactly this answer's, compared as stored (so a solver that broke a
+    tie differently is not hidden). Stored options never change, so a run found the same is remembered
+    with the answer and not read again: repeated ranks read only their options' statuses."""
+    if ranked.same_as_run == stored.run_id:
+        return True
+    if repos.recommendations.run_options(stored.run_id) != ranked.answer["options"]:
+        return False
+    ranked.same_as_run = stored.run_id
+    return True
 
 
 def explain(

@@ -7,11 +7,12 @@ because an accepted placement (or its request's closing) means it can no longer 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import Text, bindparam, cast, insert, select, update
 from sqlalchemy.orm import selectinload
 
 from domain.outcomes import DecisionFacts, OptionFacts
@@ -37,10 +38,9 @@ _LATEST_RUN = (
     select(
         _RUNS.c.id,
         _RUNS.c.revision,
-        _RUNS.c.parameters,
+        cast(_RUNS.c.parameters, Text),  # the same on every row: decoded once, not once a row
         _RECOMMENDATIONS.c.id,
         _RECOMMENDATIONS.c.status,
-        _RECOMMENDATIONS.c.option,
     )
     .select_from(_RUNS.outerjoin(_RECOMMENDATIONS, _RECOMMENDATIONS.c.match_run_id == _RUNS.c.id))
     .where(
@@ -53,15 +53,19 @@ _LATEST_RUN = (
     )
     .order_by(_RECOMMENDATIONS.c.id)
 )
+_RUN_OPTIONS = (
+    select(_RECOMMENDATIONS.c.option)
+    .where(_RECOMMENDATIONS.c.match_run_id == bindparam("run_id"))
+    .order_by(_RECOMMENDATIONS.c.id)
+)
 
 
 @dataclass(frozen=True)
 class StoredOption:
-    """One stored option of a run: its recommendation id, status and the option as ranked."""
+    """One stored option of a run: its recommendation id and status (the option itself: ``run_options``)."""
 
     recommendation_id: int
     status: str
-    option: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -103,13 +107,22 @@ class RecommendationRepository(Repository):
         return run_id
 
     def latest_run(self, kind: str, request_id: str) -> StoredRun | None:
-        """The newest run of ``kind`` for a request, with its options and their statuses, in one query."""
+        """The newest run of ``kind`` for a request, with its options' ids and statuses, in one query.
+
+        Not the options themselves: a stored option never changes, so a caller that has compared a run's
+        options once (``run_options``) need not read and decode them on every call (half the query's cost).
+        """
         rows = self.session.execute(_LATEST_RUN, {"kind": kind, "request_id": request_id}).all()
         if not rows:
             return None
         first = rows[0]
-        options = [StoredOption(row[3], row[4], row[5]) for row in rows if row[3] is not None]
-        return StoredRun(first[0], first[1], first[2], options)
+        parameters = None if first[2] is None else json.loads(first[2])
+        options = [StoredOption(row[3], row[4]) for row in rows if row[3] is not None]
+        return StoredRun(first[0], first[1], parameters, options)
+
+    def run_options(self, run_id: int) -> list[dict[str, Any]]:
+        """The options of a run as stored, in the order they were ranked."""
+        return list(self.session.scalars(_RUN_OPTIONS, {"run_id": run_id}))
 
     def add_options(self, run_id: int, request_id: str, options: Sequence[dict[str, Any]]) -> list[int]:
         """Store each ranked option as an open recommendation; returns their ids in the same order.

@@ -110,6 +110,34 @@ def test_another_top_or_changed_data_stores_fresh_options(api: Api) -> None:
     assert set(_ids(_rank(api, top=2))).isdisjoint(two)
 
 
+def test_a_stored_run_with_other_options_is_not_reused_even_after_another_was(api: Api, database: Database) -> None:
+    """Another process whose solver broke a tie differently stores the same question's run with other
+    options: the next rank stores its own rather than answering with those (a run once found the same is
+    remembered, but only for that run)."""
+    api.load(_snapshot())
+    first = _rank(api)
+    assert _rank(api) == first, "reused: the run is now known to hold exactly this answer"
+    with database.transaction() as session:
+        recommendations = Repositories(session).recommendations
+        stored = recommendations.latest_run("rank", "R1")
+        assert stored is not None
+        options = [{k: v for k, v in o.items() if k != "recommendation_id"} for o in first["options"]]
+        other = [{**o, "rank": i + 1} for i, o in enumerate(reversed(options))]
+        theirs = recommendations.add_run(
+            kind="rank",
+            request_id="R1",
+            status="optimal",
+            revision=stored.revision,
+            duration_ms=1,
+            actor="elsewhere",
+            parameters=stored.parameters,
+        )
+        their_ids = recommendations.add_options(theirs, "R1", other)
+    second = _ids(_rank(api))
+    assert set(second).isdisjoint(set(_ids(first)) | set(their_ids)), "neither the older run nor theirs"
+    assert _ids(_rank(api)) == second
+
+
 def test_ranks_of_one_request_at_the_same_moment_store_its_options_once(
     api: Api, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -108,11 +108,13 @@ def test_the_latest_run_of_a_request_comes_with_its_options_in_ranked_order(data
         repos.recommendations.close(ids[1], "declined")
         repos.recommendations.add_run(**{**run, "kind": "other"}, revision=3, actor="duty")
     with database.read_transaction() as session:
-        latest = Repositories(session).recommendations.latest_run("rank", "R1")
-    assert latest is not None
+        recommendations = Repositories(session).recommendations
+        latest = recommendations.latest_run("rank", "R1")
+        assert latest is not None
+        assert recommendations.run_options(latest.run_id) == [_option(1, "H2"), _option(2, "H1")]
+        assert recommendations.run_options(older) == [_option(1, "H1")]
     assert (latest.run_id, latest.revision, latest.parameters) == (newer, 2, parameters)
     assert [(o.recommendation_id, o.status) for o in latest.options] == [(ids[0], "open"), (ids[1], "declined")]
-    assert [o.option for o in latest.options] == [_option(1, "H2"), _option(2, "H1")]
     with database.transaction() as session:
         empty = Repositories(session).recommendations.add_run(**run, revision=2, actor="duty")
     with database.read_transaction() as session:
