@@ -134,15 +134,14 @@ def child(
         # Brothers and sisters placed together can live together (as the fixture generator does).
         companions = "any"
         to_others = [r for r in to_others if r != "sexual_harm"]
-    # Built without validation for speed: every value comes from the vocabularies above (the simulation's
-    # tests re-validate whole simulated snapshots).
+    # Validated: pydantic-core checks these dicts faster than ``model_construct`` copies them in Python.
     needs: dict[str, Any] = {"must": sorted(set(must)), "would_benefit": sorted(set(benefit))}
     fields: dict[str, Any] = {
         "id": child_id,
         "name": None,
         "date_of_birth": date_of_birth(rng, age, on),
         "gender": gender,
-        "needs": Needs.model_construct(**needs),
+        "needs": Needs.model_validate(needs),
         "communication": communication,
         "language": None,
         "religion": None,
@@ -155,7 +154,7 @@ def child(
         "sibling_group": group,
         "previous_households": [],
     }
-    return Child.model_construct(**fields)
+    return Child.model_validate(fields)
 
 
 KM_PER_DEGREE_LAT = 111.2
@@ -164,8 +163,10 @@ KM_PER_DEGREE_LAT = 111.2
 def scatter(rng: np.random.Generator, lat: float, lon: float, spread_km: float) -> Location:
     """A point scattered (normal, ``spread_km``) around a centre, rounded to about 100 m."""
     d_lat, d_lon = rng.standard_normal(2) * spread_km
-    return Location.model_construct(
-        lat=round(lat + d_lat / KM_PER_DEGREE_LAT, 3),
-        lon=round(lon + d_lon / (KM_PER_DEGREE_LAT * math.cos(math.radians(lat))), 3),
-        postcode_district=None,
+    return Location.model_validate(
+        {
+            "lat": round(lat + float(d_lat) / KM_PER_DEGREE_LAT, 3),
+            "lon": round(lon + float(d_lon) / (KM_PER_DEGREE_LAT * math.cos(math.radians(lat))), 3),
+            "postcode_district": None,
+        }
     )
