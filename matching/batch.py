@@ -683,11 +683,12 @@ def build_model(index: SnapshotIndex, cands: Candidates, clash: NDArray[np.int64
         if len(shared) < 2:
             continue
         current, approved, exemption = int(cap.current[h]), int(cap.approved[h]), int(cap.exemption[h])
-        total = cp_model.LinearExpr.weighted_sum([x[c] for c in shared], [sizes[c] for c in shared])
         exempt = [c for c in shared if exempt_of[c]]
+        if not exempt and current + sum(sizes[c] for c in shared) <= min(approved, USUAL_LIMIT):
+            continue  # all of them together fit: no constraint (and no expression built for none)
+        total = cp_model.LinearExpr.weighted_sum([x[c] for c in shared], [sizes[c] for c in shared])
         if not exempt:
-            if current + sum(sizes[c] for c in shared) > min(approved, USUAL_LIMIT):
-                model.add(total <= min(approved, USUAL_LIMIT) - current)
+            model.add(total <= min(approved, USUAL_LIMIT) - current)
             continue
         # Some parts are named by an exemption: its number applies only while every part placed is named.
         every_exempt = model.new_bool_var("")
