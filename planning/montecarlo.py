@@ -8,7 +8,9 @@ order they finish in: replications are collected by index before anything is sum
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
+import threading
 import warnings
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -26,8 +28,40 @@ Progress = Callable[[int, int], None]
 #: about half a second per county replication), few enough that both workers stay busy to the end (a
 #: worker left idle while the other finishes its last task waits up to a task's length).
 CHUNK = 2
+#: Allocations between two young-generation collections while a worker runs replications (Python's default
+#: is 700). Measured on the county: the cyclic collector took 3.7% of a replication's CPU at the default and
+#: 0.2% at this (with the set-up's objects frozen), for no more than a few MB more held between collections.
+GC_YOUNG_THRESHOLD = 10_000
 #: Quantiles of the band reported around every mean.
 LOW_Q, HIGH_Q = 0.10, 0.90
+
+
+_gc_lock = threading.Lock()
+_gc_users = 0
+_gc_before: tuple[int, int, int] = (700, 10, 10)
+
+
+@contextlib.contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """The cyclic garbage collector run less often, and not over the objects already there (the input, the
+    modules), while a Dask worker runs replications; as it was once the last chunk in the process ends (a
+    worker of a shared cluster may run several at once). A replication makes many short-lived objects and
+    few cycles."""
+    global _gc_users, _gc_before
+    with _gc_lock:
+        if _gc_users == 0:
+            _gc_before = gc.get_threshold()
+            gc.freeze()
+            gc.set_threshold(GC_YOUNG_THRESHOLD, *_gc_before[1:])
+        _gc_users += 1
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_users -= 1
+            if _gc_users == 0:
+                gc.set_threshold(*_gc_before)
+                gc.unfreeze()
 
 
 def _run_chunk(
@@ -36,7 +70,8 @@ def _run_chunk(
     extra: Mapping[str, int] | None,
     extra_recruitment: Mapping[str, float] | None,
 ) -> list[ReplicationResult]:
-    return [run_replication(inp, r, extra, False, extra_recruitment) for r in replications]
+    with _fewer_collections():
+        return [run_replication(inp, r, extra, False, extra_recruitment) for r in replications]
 
 
 @contextlib.contextmanager

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import gc
+
 import numpy as np
 
-from planning.montecarlo import dask_client, run_replications
+from planning.montecarlo import GC_YOUNG_THRESHOLD, _fewer_collections, dask_client, run_replications
 from planning.simulate import SimulationInput
 
 
@@ -29,3 +31,15 @@ def test_one_and_two_workers_give_identical_results(month_input: SimulationInput
             assert result.attrition_rates == reference.attrition_rates
             assert seen[-1] == 5
     assert reference.summary()["replications"] == 5
+
+
+def test_a_worker_collects_garbage_less_often_while_it_runs_replications_and_as_before_after() -> None:
+    before = gc.get_threshold()
+    with _fewer_collections():
+        assert gc.get_threshold()[0] == GC_YOUNG_THRESHOLD
+        assert gc.get_freeze_count() > 0
+        with _fewer_collections():  # two chunks at once on one worker: the first to end changes nothing
+            pass
+        assert gc.get_threshold()[0] == GC_YOUNG_THRESHOLD
+    assert gc.get_threshold() == before
+    assert gc.get_freeze_count() == 0
