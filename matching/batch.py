@@ -726,10 +726,13 @@ def _hint(bm: BatchModel, cands: Candidates, chosen: Sequence[int]) -> None:
     hint.values.extend(picked.tolist() + placed.tolist())
 
 
-#: Below this many candidates CP-SAT's presolve costs more than it saves. Measured on the 108 batches of
-#: three county simulation replications (150 to 500 candidates): presolve off halves the solve time
-#: (0.44 s to 0.22 s in all) and every one is still proven optimal with the same objective. Region and
-#: England (tens of thousands of candidates and more) keep it.
+#: Below this many candidates, with one worker, CP-SAT's presolve costs more than it saves. Measured on the
+#: 108 batches of three county simulation replications (150 to 500 candidates, one worker): presolve off
+#: halves the solve time (0.44 s to 0.22 s in all) and every one is still proven optimal with the same
+#: objective. Region and England (tens of thousands of candidates and more) keep it, and so does a
+#: batch on several workers: there, without presolve, which optimum among ties comes back depended on
+#: which worker got there first, and a rerun on unchanged data proposed a different but equal plan
+#: (seen in CI: the service's kept recommendation ids were lost on a repeated run).
 PRESOLVE_MIN_CANDIDATES = 2_000
 
 
@@ -738,7 +741,7 @@ def _solver(settings: BatchSettings, seconds: float, candidates: int) -> cp_mode
     solver = cp_model.CpSolver()
     p = solver.parameters
     p.max_time_in_seconds = max(0.1, seconds)
-    p.cp_model_presolve = candidates >= PRESOLVE_MIN_CANDIDATES
+    p.cp_model_presolve = candidates >= PRESOLVE_MIN_CANDIDATES or settings.workers > 1
     p.num_workers = settings.workers
     p.linearization_level = 2
     p.cp_model_probing_level = 0
