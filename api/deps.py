@@ -300,20 +300,21 @@ class Caller:
             return await run_in_threadpool(self._run, work)
 
     def _run(self, work: Callable[[Principal, Repositories], T]) -> T:
+        # Ended as ``get_session`` ends a route's session, here in the worker thread already running.
         session = self.services.database.sessions()
         try:
             repos = Repositories(session)
             principal = authenticate(self.services, repos.users, self._credentials)
             check_role(principal, self._roles)
             result = work(principal, repos)
-            if session.in_transaction():
-                session.commit()
-            return result
         except BaseException:
-            session.rollback()
+            _rollback_and_close(session)
             raise
-        finally:
-            session.close()
+        if session.in_transaction():
+            _commit_and_close(session)
+        else:
+            session.close()  # the work committed itself
+        return result
 
 
 class CallerGuard(Guard):

@@ -430,7 +430,7 @@ class SimHousehold:
     changes: int = 0
     cached: Household | None = None
     cached_key: tuple[Any, ...] = ()
-    #: ``(status, changes)`` when ``cached`` was last found current, and the days it stays current for: from
+    #: ``(status, hold, changes)`` when ``cached`` was last found current, and the days it stays current for: from
     #: that day until a child's next birthday (the only other thing its key reads).
     cached_token: tuple[str, Hold | None, int] = ("", None, -1)
     cached_from: dt.date = dt.date.min
