@@ -21,13 +21,14 @@ import anyio
 from fastapi import Depends, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from api.auth import InvalidToken, PasswordHashing, api_key_matches, read_token, split_api_key, utc_now
 from api.errors import ApiError, body_error, forbidden, unauthorized
 from api.settings import Settings
 from store.cache import SnapshotCache
-from store.db import Database
+from store.db import Database, is_sqlite_busy
 from store.repositories import MAX_PAGE, Repositories
 from store.repositories.users import UserRepository
 
@@ -278,14 +279,18 @@ def allow(*roles: str) -> Any:
 T = TypeVar("T")
 
 
+class BlockingWork(Exception):
+    """Raised by work running on the event loop when it would have to do something slow (build an index,
+    solve, load prices) before writing anything: ``Caller.run`` does it again in a worker thread."""
+
+
 class Caller:
     """A call's credentials and the roles its route admits, to be checked in the call's own transaction.
 
     ``run`` is the only way to the database from here, and it checks first: the credentials against the
     database as it is now (401) and the role (403), in the transaction the work then goes on in. One
-    worker thread and one transaction per call, not two of each: for the service's hottest call (ranking)
-    that is about a tenth of the call's CPU. On SQLite that transaction holds the write lock from its
-    first statement, so a refused call holds it for that one lookup.
+    transaction per call, not two: on SQLite it holds the write lock from its first statement, so a
+    refused call holds it for that one lookup.
     """
 
     def __init__(self, services: Services, credentials: Credentials, roles: frozenset[str]) -> None:
@@ -293,20 +298,39 @@ class Caller:
         self._credentials = credentials
         self._roles = roles
 
-    async def run(self, work: Callable[[Principal, Repositories], T]) -> T:
-        """``work`` as the checked caller, in a worker thread and one transaction: committed when it returns
-        (unless it committed itself), rolled back if anything raises."""
-        async with self.services.session_slots():
-            return await run_in_threadpool(self._run, work)
+    async def run(self, work: Callable[[Principal, Repositories, bool], T]) -> T:
+        """``work(principal, repos, on_loop)`` as the checked caller in one transaction: committed when it
+        returns (unless it committed itself), rolled back if anything raises.
 
-    def _run(self, work: Callable[[Principal, Repositories], T]) -> T:
-        # Ended as ``get_session`` ends a route's session, here in the worker thread already running.
-        session = self.services.database.sessions()
+        On SQLite it first runs on the event loop itself, on a connection that never waits for the write
+        lock: the database's work is a few hundred microseconds and takes turns anyway (one session at a
+        time, ``session_slots``), and handing it to a worker thread cost more than the work (the two
+        threads pass the GIL back and forth at every SQLite call: about a quarter of the service's CPU on
+        its hottest call). When another writer holds the lock, or the work raises ``BlockingWork``, it is
+        rolled back and done again in a worker thread, as it always is on PostgreSQL.
+        """
+        async with self.services.session_slots():
+            quick = self.services.database.nowait_sessions
+            if quick is not None:
+                try:
+                    return self._run(quick, work, True)
+                except BlockingWork:
+                    pass
+                except OperationalError as error:
+                    if not is_sqlite_busy(error):
+                        raise
+            return await run_in_threadpool(self._run, self.services.database.sessions, work, False)
+
+    def _run(
+        self, sessions: Callable[[], Session], work: Callable[[Principal, Repositories, bool], T], on_loop: bool
+    ) -> T:
+        # Ended as ``get_session`` ends a route's session.
+        session = sessions()
         try:
             repos = Repositories(session)
             principal = authenticate(self.services, repos.users, self._credentials)
             check_role(principal, self._roles)
-            result = work(principal, repos)
+            result = work(principal, repos, on_loop)
         except BaseException:
             _rollback_and_close(session)
             raise

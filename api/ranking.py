@@ -26,7 +26,7 @@ import structlog
 from sqlalchemy.orm import Session
 
 from api.audit import record
-from api.deps import Principal, Services
+from api.deps import BlockingWork, Principal, Services
 from api.errors import ApiError
 from matching.index import SnapshotIndex
 from matching.rank import rank_request
@@ -200,6 +200,18 @@ class MatchingCache:
             return ready
         return self.prepared(session, snapshots, as_of)
 
+    def holds(self, session: Session, as_of: dt.date, revision: int, scarcity_run_id: int | None) -> bool:
+        """Whether ``prepared_at`` and ``batch_scarcity`` would answer from what is kept, without building
+        or loading anything."""
+        ready, scarcity = self._prepared, self._scarcity
+        return (
+            ready is not None
+            and ready.revision == revision
+            and ready.as_of == as_of
+            and not snapshot_changed(session)
+            and (scarcity_run_id is None or (scarcity is not None and scarcity.run_id == scarcity_run_id))
+        )
+
     def answer(self, key: RankKey) -> Ranked | None:
         """A kept answer (shared: callers build a new one with ``with_options``, never mutate it)."""
         if key[0] < 0 or self._size == 0:
@@ -234,7 +246,9 @@ def matching_cache(services: Services) -> MatchingCache:
 RANK_RUN = "rank"
 
 
-def rank(services: Services, repos: Repositories, principal: Principal, request_id: str, top: int) -> Ranked:
+def rank(
+    services: Services, repos: Repositories, principal: Principal, request_id: str, top: int, *, compute: bool = True
+) -> Ranked:
     """Rank households for a waiting request and store each option as an open recommendation.
 
     Ranking a request again with nothing changed (same revision, date, ``top`` and scarcity, and every
@@ -242,12 +256,18 @@ def rank(services: Services, repos: Repositories, principal: Principal, request_
     storing the same options again: repeated ranks stay idempotent, and the service's hottest call writes
     only its audit event. A decision on any of those options, or any change, makes the next rank store
     fresh ones.
+
+    With ``compute`` false (the call runs on the event loop) it raises ``BlockingWork`` before writing
+    anything when the answer is not kept already: building the index, loading prices or solving is for a
+    worker thread.
     """
     started = time.perf_counter()
     cache = matching_cache(services)
     today = services.today()
     # One round trip for both: the revision picks the snapshot, the run picks the scarcity prices.
     revision, scarcity_run_id = repos.batch_runs.revision_and_scarcity_run_id()
+    if not compute and not cache.holds(repos.session, today, revision, scarcity_run_id):
+        raise BlockingWork("the index or the scarcity prices of this revision are not kept yet")
     prepared = cache.prepared_at(repos.session, services.snapshots, today, revision)
     request = prepared.index.requests.get(request_id)
     if request is None:
@@ -257,6 +277,8 @@ def rank(services: Services, repos: Repositories, principal: Principal, request_
     scarcity = cache.batch_scarcity(repos, scarcity_run_id)
     key = (prepared.revision, today, request_id, top, scarcity.run_id if scarcity is not None else -1)
     ranked = cache.answer(key)
+    if ranked is None and not compute:
+        raise BlockingWork(f"no answer kept for request {request_id} at this revision")
     if ranked is None:
         if scarcity is None:
             answer = rank_request(prepared.index, request_id, top=top, estimate=prepared.estimate)

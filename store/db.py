@@ -26,6 +26,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, delete, event, insert, select, update
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, UOWTransaction, sessionmaker
 
 from store.models import (
@@ -72,6 +73,13 @@ def is_sqlite(url: str | URL) -> bool:
     return normalise_url(url).get_backend_name() == "sqlite"
 
 
+def is_sqlite_busy(error: OperationalError) -> bool:
+    """Whether SQLite refused a statement because another connection holds a lock it needs."""
+    orig = getattr(error, "orig", None)
+    code = getattr(orig, "sqlite_errorname", "")
+    return code.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "database is locked" in str(orig)
+
+
 def _prepare_sqlite_file(url: URL) -> None:
     """Create the folder of a SQLite file database, so a first run needs no setup."""
     database = url.database
@@ -79,14 +87,15 @@ def _prepare_sqlite_file(url: URL) -> None:
         Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
 
 
-def make_engine(url: str | URL, **kwargs: Any) -> Engine:
-    """An engine configured for our transaction rules on SQLite or PostgreSQL."""
+def make_engine(url: str | URL, *, sqlite_busy_timeout_s: float = SQLITE_BUSY_TIMEOUT_S, **kwargs: Any) -> Engine:
+    """An engine configured for our transaction rules on SQLite (a writer waits up to ``sqlite_busy_timeout_s``
+    for the write lock) or PostgreSQL."""
     parsed = normalise_url(url)
     kwargs.setdefault("hide_parameters", True)  # error messages must never carry a child's data into logs
     if parsed.get_backend_name() == "sqlite":
         _prepare_sqlite_file(parsed)
         engine = create_engine(
-            parsed, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S, "check_same_thread": False}, **kwargs
+            parsed, connect_args={"timeout": sqlite_busy_timeout_s, "check_same_thread": False}, **kwargs
         )
 
         @event.listens_for(engine, "connect")
@@ -241,6 +250,15 @@ class Database:
         self.read_sessions = sessionmaker(
             self.engine.execution_options(**{READ_ONLY_OPTION: True}), expire_on_commit=False
         )
+        #: SQLite only: sessions whose connections never wait for the write lock (``database is locked`` at
+        #: once instead), for work done on the event loop, which must not stall behind another writer.
+        self.nowait_sessions: sessionmaker[Session] | None = None
+        if self.is_sqlite and self.url.database not in (None, "", ":memory:") and "memory" not in str(self.url):
+            self.nowait_engine = make_engine(self.url, sqlite_busy_timeout_s=0, **engine_kwargs)
+            self.nowait_sessions = sessionmaker(self.nowait_engine, expire_on_commit=False)
+            event.listen(self.nowait_sessions, "before_flush", _track_flush)
+            event.listen(self.nowait_sessions, "before_commit", _bump_revision)
+            event.listen(self.nowait_sessions, "after_rollback", _forget_changes)
 
     @property
     def is_sqlite(self) -> bool:
@@ -263,3 +281,5 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if self.nowait_sessions is not None:
+            self.nowait_engine.dispose()

@@ -122,13 +122,13 @@ async def rank_request(
     services = caller.services
     top = min(top, services.settings.rank_top_max)
 
-    def work(user: Principal, repos: Repositories) -> bytes:
-        return ranking.rank(services, repos, user, request_id, top).to_json_bytes()
+    def work(user: Principal, repos: Repositories, on_loop: bool) -> bytes:
+        return ranking.rank(services, repos, user, request_id, top, compute=not on_loop).to_json_bytes()
 
-    # The service's hottest call: the caller's check, the rank and its audit event in one worker thread
-    # and one transaction (``Caller``). The answer is serialised directly: it lists every household of
-    # the council, and re-validating it against RankOut on every call would cost more than the rest of
-    # the call (schemathesis checks the shape).
+    # The service's hottest call: the caller's check, the rank and its audit event in one transaction, on
+    # the event loop when the answer is kept (SQLite), else in a worker thread (``Caller``). The answer is
+    # serialised directly: it lists every household of the council, and re-validating it against RankOut
+    # on every call would cost more than the rest of the call (schemathesis checks the shape).
     return Response(await caller.run(work), media_type="application/json")
 
 

@@ -4,8 +4,19 @@ refused call stores nothing and writes no audit event."""
 
 from __future__ import annotations
 
+import threading
+import time
 from typing import Any
 
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import update
+
+from api import ranking
+from api.deps import BlockingWork, Principal
+from store.db import Database
+from store.models import StoreMeta
+from store.repositories import Repositories
 from tests import builders
 from tests.api.conftest import Api
 
@@ -26,6 +37,10 @@ def _rank(api: Api, headers: dict[str, str]) -> tuple[int, dict[str, Any]]:
 def _rank_events(api: Api) -> int:
     page = api.get("manager", "/audit", params={"action": "request.rank", "subject_id": "R1"}).json()
     return int(page["total"])
+
+
+def _ids(answer: dict[str, Any]) -> list[int]:
+    return [int(o["recommendation_id"]) for o in answer["options"]]
 
 
 def _stored(api: Api) -> int:
@@ -81,3 +96,66 @@ def test_a_rank_that_fails_after_the_check_writes_nothing(api: Api) -> None:
     response = api.post("duty", "/requests/R9/rank")
     assert response.status_code == 404
     assert api.get("manager", "/audit", params={"action": "request.rank"}).json()["total"] == 0
+
+
+def test_a_rank_waits_for_another_writer_in_a_worker_thread_while_the_service_answers(
+    app: FastAPI, api: Api, database: Database
+) -> None:
+    """On SQLite a kept answer is served on the event loop over a connection that never waits for the
+    write lock; while another writer holds it, the rank is done in a worker thread instead (it waits
+    there), and the service goes on answering meanwhile."""
+    api.load(_snapshot())
+    first = _ids(api.post("duty", "/requests/R1/rank").json())
+    api.headers("duty")
+    assert api.client.get("/openapi.json").status_code == 200  # built once now, so later it is only served
+    holding, released = threading.Event(), threading.Event()
+
+    def writer() -> None:
+        with database.transaction() as session:
+            session.execute(update(StoreMeta).where(StoreMeta.key == "no such key").values(value=0))
+            holding.set()
+            released.wait(60)
+
+    answers: list[dict[str, Any]] = []
+    served: list[int] = []
+    holder = threading.Thread(target=writer)
+    ranking = threading.Thread(target=lambda: answers.append(api.post("duty", "/requests/R1/rank").json()))
+    other = threading.Thread(target=lambda: served.append(api.client.get("/openapi.json").status_code))
+    holder.start()
+    try:
+        assert holding.wait(30)
+        ranking.start()
+        time.sleep(0.3)
+        # A call that needs no database, only the event loop: it is answered while the rank still waits.
+        # (Bounded, and the lock released whatever happens, so a stuck loop fails the test, never hangs it.)
+        other.start()
+        other.join(10)
+        assert served == [200], "the event loop is stuck behind the writer"
+        waited = ranking.is_alive()
+    finally:
+        released.set()
+        holder.join(30)
+        ranking.join(60)
+        other.join(30)
+    assert _ids(answers[0]) == first
+    if database.is_sqlite:
+        assert waited, "the rank waited for the write lock (in a worker thread)"
+    assert _rank_events(api) == 2
+
+
+def test_on_the_event_loop_a_rank_that_would_compute_stops_before_writing(app: FastAPI, api: Api) -> None:
+    """``ranking.rank(compute=False)`` answers only from what is kept: anything slow is left to a worker."""
+    api.load(_snapshot())
+    services = app.state.services
+    principal = Principal("duty", "duty", "token")
+    with services.database.transaction() as session:
+        with pytest.raises(BlockingWork):
+            ranking.rank(services, Repositories(session), principal, "R1", 5, compute=False)
+        session.rollback()
+    assert _rank_events(api) == 0 and _stored(api) == 0
+    kept = _ids(api.post("duty", "/requests/R1/rank").json())
+    with services.database.transaction() as session:
+        again = ranking.rank(services, Repositories(session), principal, "R1", 5, compute=False)
+    assert [o["recommendation_id"] for o in again.answer["options"]] == kept
+    with services.database.transaction() as session, pytest.raises(BlockingWork):
+        ranking.rank(services, Repositories(session), principal, "R1", 2, compute=False)
