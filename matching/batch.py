@@ -490,6 +490,39 @@ def fits(cap: Capacity, h: int, parts: Sequence[tuple[int, int, bool, bool]]) ->
 # --- greedy -------------------------------------------------------------------------------------
 
 
+class HomeLoads:
+    """Candidates placed so far, household by household, each admitted only while its household still
+    passes every rule with all of them (children, bedrooms, must-be-alone, clashes)."""
+
+    def __init__(self, index: SnapshotIndex, cands: Candidates, clash: set[tuple[int, int]]) -> None:
+        self.cands, self.clash = cands, clash
+        self.cap = Capacity.of(index)
+        self.alone = must_be_alone(cands, self.cap)
+        self.placed_at: defaultdict[int, list[int]] = defaultdict(list)
+
+    def try_add(self, c: int) -> bool:
+        """Place candidate ``c`` if its household can take it on top of what it has; say whether it did."""
+        cands, alone = self.cands, self.alone
+        here = self.placed_at[int(cands.household[c])]
+        if any((min(c, o), max(c, o)) in self.clash for o in here):
+            return False
+        ids = [*here, c]
+        if not fits(
+            self.cap,
+            int(cands.household[c]),
+            [(int(cands.size[i]), int(cands.rooms[i]), bool(cands.exempt[i]), bool(alone[i])) for i in ids],
+        ):
+            return False
+        here.append(c)
+        return True
+
+
+def jointly_legal(index: SnapshotIndex, cands: Candidates, clash: set[tuple[int, int]], plan: Sequence[int]) -> bool:
+    """Whether the candidates of ``plan``, each legal on its own, can all be placed together."""
+    homes = HomeLoads(index, cands, clash)
+    return all(homes.try_add(c) for c in plan)
+
+
 def greedy(index: SnapshotIndex, cands: Candidates, clash: set[tuple[int, int]]) -> GreedyResult:
     """The duty team's way, automated: by urgency then waiting time, each takes its best legal option left."""
     waiting = [index.request(r) for r in cands.request_ids]
@@ -499,25 +532,12 @@ def greedy(index: SnapshotIndex, cands: Candidates, clash: set[tuple[int, int]])
         request = waiting[r]
         return (URGENCY_ORDER[request.urgency], (request.received_on or as_of).toordinal(), request.id)
 
-    cap = Capacity.of(index)
-    alone = must_be_alone(cands, cap)
     ranking = cands.score - index.weights["relaxation"] * np.asarray([len(r) for r in cands.relaxed], dtype=np.int64)
     by_request: defaultdict[int, list[int]] = defaultdict(list)
     for c in np.lexsort((np.arange(len(cands)), -ranking)).tolist():
         by_request[int(cands.request[c])].append(c)
-    placed_at: defaultdict[int, list[int]] = defaultdict(list)
-
-    def try_add(c: int) -> bool:
-        h = int(cands.household[c])
-        ids = [*placed_at[h], c]
-        if any((min(c, o), max(c, o)) in clash for o in placed_at[h]):
-            return False
-        if not fits(
-            cap, h, [(int(cands.size[i]), int(cands.rooms[i]), bool(cands.exempt[i]), bool(alone[i])) for i in ids]
-        ):
-            return False
-        placed_at[h].append(c)
-        return True
+    homes = HomeLoads(index, cands, clash)
+    placed_at, try_add = homes.placed_at, homes.try_add
 
     chosen: list[int] = []
     for r in sorted(range(len(waiting)), key=queue_key):
@@ -730,9 +750,9 @@ def _hint(bm: BatchModel, cands: Candidates, chosen: Sequence[int]) -> None:
 #: 108 batches of three county simulation replications (150 to 500 candidates, one worker): presolve off
 #: halves the solve time (0.44 s to 0.22 s in all) and every one is still proven optimal with the same
 #: objective. Region and England (tens of thousands of candidates and more) keep it, and so does a
-#: batch on several workers: there, without presolve, which optimum among ties comes back depended on
-#: which worker got there first, and a rerun on unchanged data proposed a different but equal plan
-#: (seen in CI: the service's kept recommendation ids were lost on a repeated run).
+#: batch on several workers (the service's), where this was not measured. (Which optimum among ties
+#: comes back can differ between runs on several workers; a rerun keeps the previous plan unless it
+#: finds a better one, see ``_solve_lexicographic``.)
 PRESOLVE_MIN_CANDIDATES = 2_000
 
 
@@ -800,6 +820,7 @@ def _solve_lexicographic(
     cands: Candidates,
     settings: BatchSettings,
     start: Sequence[int],
+    kept: Sequence[int],
     deadline: float,
     progress: Progress,
 ) -> tuple[list[int], list[Level], int, int, str]:
@@ -808,7 +829,9 @@ def _solve_lexicographic(
     ``m`` makes a step of placement outweigh any soft difference; ``r`` (one more than the most
     relaxations possible) makes a unit of soft outweigh any difference in relaxations. Proved optimal, it
     is the lexicographic optimum; measured on the region tier it solves as fast as the first two levels
-    alone and far faster than a separate third solve. Returns choice, levels, objective, bound, status.
+    alone and far faster than a separate third solve. ``start`` is the solver's hint; ``kept``, a legal plan
+    (the previous run's or the warm start), is the answer unless the solver finds a better one. Returns
+    choice, levels, objective, bound, status.
     """
     low, high = soft_extremes(index.weights, cands)
     multiplier = placement_multiplier(index.weights, low, high)
@@ -827,15 +850,17 @@ def _solve_lexicographic(
         x = sum(len(cands.relaxed[c]) for c in choice)
         return (p * multiplier + s) * scale - x, p, s, x
 
-    chosen = list(start)
+    chosen = list(kept)
     # Without a solution from CP-SAT there is no proof: the trivial bound (everything placed at its best).
     bound = (int(cands.request_weight.sum()) * multiplier + high) * scale
     proven = False
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         found = [c for c in range(len(cands)) if solver.boolean_value(bm.x[c])]
         bound = round(solver.best_objective_bound)
-        # Keep the warm start if the solver, stopped early, had nothing better (it can happen on a hint).
-        chosen = found if value(found)[0] >= value(chosen)[0] else chosen
+        # ``kept`` (the previous run's plan, else the warm start) stands unless the solver found better: a
+        # rerun on unchanged data then proposes the same plan, not another of equal value (several workers
+        # race to one of the ties), and a solver stopped early never returns less than the warm start.
+        chosen = found if value(found)[0] > value(chosen)[0] else chosen
         proven = status == cp_model.OPTIMAL
     objective, placement, soft, relaxed = value(chosen)
     if bound <= objective:  # the bound proves what we hold is the lexicographic optimum
@@ -1096,7 +1121,11 @@ def solve_batch(
 
     t0 = time.perf_counter()
     start = previous if previous is not None else list(warm.chosen)
-    chosen, levels, objective, bound, state = _solve_lexicographic(index, bm, cands, settings, start, deadline, report)
+    # The previous plan may no longer fit together (a household changed): then it is only a hint.
+    kept = previous if previous is not None and jointly_legal(index, cands, clash, previous) else list(warm.chosen)
+    chosen, levels, objective, bound, state = _solve_lexicographic(
+        index, bm, cands, settings, start, kept, deadline, report
+    )
     timings["solve_s"] = time.perf_counter() - t0
     if bound_value is not None:
         levels = _tighten_with_lp(levels, bound_value)

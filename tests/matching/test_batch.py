@@ -163,3 +163,35 @@ def test_batch_prices_scarce_homes_and_ranking_shows_why() -> None:
     assert answer.options[0].households == ("H2",)
     h1 = next(o for o in answer.options if o.households == ("H1",))
     assert any(c.id == "scarcity" and c.points == -300 and "R2 (4 siblings together)" in c.reason for c in h1.criteria)
+
+
+def _homes(answer: object) -> dict[str, set[str]]:
+    from matching.batch import BatchAnswer
+
+    assert isinstance(answer, BatchAnswer)
+    return {m.request_id: {p.household_id for p in m.placements} for m in answer.matches}
+
+
+def test_a_rerun_keeps_the_previous_plan_among_plans_of_equal_value() -> None:
+    """Two identical homes: either plan is optimal. Given the previous run's plan, the batch proposes it
+    again (whichever tie the solver or the warm start would have picked), so standing proposals stand."""
+    twins = [household("H1"), household("H2")]
+    snap = snapshot(twins, [child("C1")], [request("R1", ["C1"])])
+    first = _homes(solve_batch(snap, EXACT))["R1"]
+    (other,) = {"H1", "H2"} - first
+    again = solve_batch(snap, BatchSettings(time_limit_s=20, top_k=None, previous={"R1": [("C1", other)]}))
+    assert again.status == "optimal"
+    assert _homes(again) == {"R1": {other}}
+
+
+def test_a_previous_plan_that_no_longer_fits_together_is_not_kept() -> None:
+    """Both requests were proposed to H1 when it had two bedrooms; now it has one. Each proposal alone is
+    still legal, so both stay candidates, but together they are not: the answer is a legal plan."""
+    homes = [household("H1", bedrooms_free=1), household("H2", location={"lat": 52.70, "lon": -1.14})]
+    snap = snapshot(homes, [child("C1"), child("C2")], [request("R1", ["C1"]), request("R2", ["C2"])])
+    previous = {"R1": [("C1", "H1")], "R2": [("C2", "H1")]}
+    answer = solve_batch(snap, BatchSettings(time_limit_s=20, top_k=None, previous=previous))
+    assert answer.status == "optimal" and answer.children_placed == 2
+    index = SnapshotIndex.build(snap)
+    assert check_proposals(index, [m.proposal() for m in answer.matches]) == []
+    assert sorted(h for hs in _homes(answer).values() for h in hs) == ["H1", "H2"]
