@@ -165,8 +165,8 @@ class MatchingCache:
         """
         if run_id is None:
             return None
-        kept = self._scarcity
-        if kept is not None and kept.run_id == run_id:
+        kept = self._kept_scarcity(run_id)
+        if kept is not None:
             return kept
         loaded = BatchScarcity.from_stored(run_id, repos.batch_runs.scarcity(run_id))
         with self._lock:
@@ -195,22 +195,25 @@ class MatchingCache:
     def prepared_at(self, session: Session, snapshots: SnapshotCache, as_of: dt.date, revision: int) -> Prepared:
         """``prepared``, when the caller has just read the committed ``revision`` itself: the index kept for
         that revision and date is used without asking the database again."""
-        ready = self._prepared
-        if ready is not None and ready.revision == revision and ready.as_of == as_of and not snapshot_changed(session):
-            return ready
-        return self.prepared(session, snapshots, as_of)
+        kept = self._kept_prepared(session, as_of, revision)
+        return kept if kept is not None else self.prepared(session, snapshots, as_of)
 
     def holds(self, session: Session, as_of: dt.date, revision: int, scarcity_run_id: int | None) -> bool:
         """Whether ``prepared_at`` and ``batch_scarcity`` would answer from what is kept, without building
         or loading anything."""
-        ready, scarcity = self._prepared, self._scarcity
-        return (
-            ready is not None
-            and ready.revision == revision
-            and ready.as_of == as_of
-            and not snapshot_changed(session)
-            and (scarcity_run_id is None or (scarcity is not None and scarcity.run_id == scarcity_run_id))
+        return self._kept_prepared(session, as_of, revision) is not None and (
+            scarcity_run_id is None or self._kept_scarcity(scarcity_run_id) is not None
         )
+
+    def _kept_prepared(self, session: Session, as_of: dt.date, revision: int) -> Prepared | None:
+        ready = self._prepared
+        if ready is not None and ready.revision == revision and ready.as_of == as_of and not snapshot_changed(session):
+            return ready
+        return None
+
+    def _kept_scarcity(self, run_id: int) -> BatchScarcity | None:
+        kept = self._scarcity
+        return kept if kept is not None and kept.run_id == run_id else None
 
     def answer(self, key: RankKey) -> Ranked | None:
         """A kept answer (shared: callers build a new one with ``with_options``, never mutate it)."""

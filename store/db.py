@@ -237,16 +237,22 @@ def _forget_changes(session: Session) -> None:
     session.info.pop(_CHANGED, None)
 
 
+def _tracked_sessions(engine: Engine) -> sessionmaker[Session]:
+    """Sessions that write: each records what it changed and bumps the revision as it commits."""
+    sessions = sessionmaker(engine, expire_on_commit=False)
+    event.listen(sessions, "before_flush", _track_flush)
+    event.listen(sessions, "before_commit", _bump_revision)
+    event.listen(sessions, "after_rollback", _forget_changes)
+    return sessions
+
+
 class Database:
     """One database: its engine and a factory of ORM sessions that follow our transaction rules."""
 
     def __init__(self, url: str | URL, **engine_kwargs: Any) -> None:
         self.url = normalise_url(url)
         self.engine = make_engine(self.url, **engine_kwargs)
-        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
-        event.listen(self.sessions, "before_flush", _track_flush)
-        event.listen(self.sessions, "before_commit", _bump_revision)
-        event.listen(self.sessions, "after_rollback", _forget_changes)
+        self.sessions = _tracked_sessions(self.engine)
         self.read_sessions = sessionmaker(
             self.engine.execution_options(**{READ_ONLY_OPTION: True}), expire_on_commit=False
         )
@@ -255,10 +261,7 @@ class Database:
         self.nowait_sessions: sessionmaker[Session] | None = None
         if self.is_sqlite and self.url.database not in (None, "", ":memory:") and "memory" not in str(self.url):
             self.nowait_engine = make_engine(self.url, sqlite_busy_timeout_s=0, **engine_kwargs)
-            self.nowait_sessions = sessionmaker(self.nowait_engine, expire_on_commit=False)
-            event.listen(self.nowait_sessions, "before_flush", _track_flush)
-            event.listen(self.nowait_sessions, "before_commit", _bump_revision)
-            event.listen(self.nowait_sessions, "after_rollback", _forget_changes)
+            self.nowait_sessions = _tracked_sessions(self.nowait_engine)
 
     @property
     def is_sqlite(self) -> bool:
