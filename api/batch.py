@@ -104,10 +104,15 @@ class BatchParameters:
     time_limit_s: float = _DEFAULTS.time_limit_s
     top_k: int | None = _DEFAULTS.top_k
     workers: int = _DEFAULTS.workers
+    expected_demand: bool = _DEFAULTS.expected_demand
 
     def settings(self, previous: dict[str, list[tuple[str, str]]] | None = None) -> BatchSettings:
         return BatchSettings(
-            time_limit_s=self.time_limit_s, top_k=self.top_k, workers=self.workers, previous=previous or {}
+            time_limit_s=self.time_limit_s,
+            top_k=self.top_k,
+            workers=self.workers,
+            previous=previous or {},
+            expected_demand=self.expected_demand,
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -119,6 +124,7 @@ class BatchParameters:
             "workers": settings.workers,
             "lp_bound_max_pairs": settings.lp_bound_max_pairs,
             "scarcity": settings.scarcity,
+            "expected_demand": settings.expected_demand,
         }
 
 

@@ -204,6 +204,14 @@ def batch(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Propose only; store nothing.")] = False,
     as_json: JsonOption = False,
     database: DatabaseOption = None,
+    expected_demand: Annotated[
+        bool,
+        typer.Option(
+            "--expected-demand",
+            help="Also weigh the children likely to come next: copies of the requests received in the last"
+            " expected_window_days (policy weights). They never take a home from a waiting child; never proposed.",
+        ),
+    ] = False,
 ) -> None:
     """One optimisation over every waiting child. It proposes matches; it never places a child.
 
@@ -219,10 +227,13 @@ def batch(
             progress.update(task, description=stage, completed=done)
 
         if index is not None:
-            answer = solve_batch(index, BatchSettings(time_limit_s=time_limit), progress=report)
+            settings = BatchSettings(time_limit_s=time_limit, expected_demand=expected_demand)
+            answer = solve_batch(index, settings, progress=report)
         else:
             try:
-                index, answer = cli_service.run_batch(database, time_limit, dry_run=dry_run, progress=report)
+                index, answer = cli_service.run_batch(
+                    database, time_limit, dry_run=dry_run, progress=report, expected_demand=expected_demand
+                )
             except InputError as error:
                 fail(error)
             except BatchRunning as error:

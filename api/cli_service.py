@@ -251,6 +251,7 @@ def run_batch(
     *,
     dry_run: bool = False,
     progress: Callable[[str, float], None] | None = None,
+    expected_demand: bool = False,
 ) -> tuple[SnapshotIndex, BatchAnswer]:
     """``placematch batch`` without ``--snapshot``: the service's own batch run (``api.batch.execute``).
 
@@ -264,7 +265,8 @@ def run_batch(
     Nightly, from cron (see the README and ``api.batch``)::
 
         30 2 * * *  cd /srv/placematch && DATABASE_URL=postgresql+psycopg://placematch@db/placematch \\
-                    .venv/bin/placematch batch --time-limit 120 >> /var/log/placematch/batch.log 2>&1
+                    .venv/bin/placematch batch --time-limit 120 --expected-demand \\
+                    >> /var/log/placematch/batch.log 2>&1
     """
     settings = _settings(database)
     configure_logging(json=settings.log_json, level=settings.log_level)  # to stderr: stdout is the JSON answer
@@ -274,7 +276,7 @@ def run_batch(
             raise InputError.one(
                 _shown(settings.database_url), "", "", "the database is not set up: run `placematch db upgrade`"
             )
-        parameters = batch.BatchParameters(time_limit_s=time_limit_s)
+        parameters = batch.BatchParameters(time_limit_s=time_limit_s, expected_demand=expected_demand)
         as_of = settings.current_date()
         if dry_run:
             result = batch.dry_run(db, parameters, as_of, progress)

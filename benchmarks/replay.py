@@ -23,7 +23,12 @@ places only what ``check_proposals`` accepts on that snapshot at that moment:
   takes rank 1 of ``rank_request`` on the state as it is after the requests before it;
 * **greedy nightly**: at night, the batch module's greedy baseline (urgency, then waiting time, each
   request takes its best legal option left) over every legal candidate, unpruned;
-* **optimised nightly**: at night, ``solve_batch`` with a short time limit; its matches become placements.
+* **optimised nightly, waiting list only**: at night, ``solve_batch`` with a short time limit over the
+  waiting list; its matches become placements;
+* **optimised nightly**: the same batch as the README schedules it, with expected demand
+  (``matching.expected``): it sees the requests of the last ``expected_window_days`` as the service's
+  database holds them (placed, closed when placed outside, or waiting) and solves the waiting list
+  together with copies of them, which never take a home from a real child and are never placed.
 
 **The objective**, the same for every policy and for hindsight, is the batch's lexicographic idea made
 exact with one multiplier: level 1 is children placed weighted by urgency and priority
@@ -68,7 +73,9 @@ Simplifications, and which way each leans:
 * hindsight candidates are pruned (``HINDSIGHT_TOP_K`` plus every pair a policy used), and its bound
   is the bound of that pruned model: hindsight less generous than with every legal pair;
 * children leave at the end of their stay and do not come back; nobody is moved between households;
-  the online policies never hold a home back on purpose (hindsight may, that is foresight).
+  no online policy keeps a child waiting to hold a home back (hindsight may, that is foresight); the
+  optimised nightly with expected demand only chooses, among the homes of equal first level, the one
+  the children likely to come next need least.
 
 A request still waiting when the replay ends counts as not placed; its days waiting are those it spent
 on the list. Days waiting of a request placed outside are ``ALLOWANCE_DAYS + 1`` (the days it was on the
@@ -118,6 +125,7 @@ from matching.validate import Proposal, check_proposals
 from scoring import siblings_together
 from scoring.base import ScoringContext
 from scoring.registry import CRITERIA
+from scoring.weights import weights_for
 
 #: One year, in days.
 YEAR_DAYS = 365
@@ -160,7 +168,7 @@ HINDSIGHT_WORKERS = 2
 #: Progress on stderr every this many simulated days.
 PROGRESS_EVERY_DAYS = 30
 #: The online policies, in the order they are run and reported.
-POLICIES = ("duty team", "greedy nightly", "optimised nightly")
+POLICIES = ("duty team", "greedy nightly", "optimised nightly, waiting list only", "optimised nightly")
 HINDSIGHT = "hindsight"
 
 Progress = Callable[[str], None]
@@ -393,6 +401,23 @@ class State:
             }
         )
 
+    def with_history(self) -> Snapshot:
+        """Today's snapshot and, as the service's database holds them, the requests that arrived in the
+        expected-demand window and left the list (placed, or closed when placed outside)."""
+        snapshot = self.snapshot()
+        window = weights_for(self.year.base.policy)["expected_window_days"]
+        placed = {p.request_id for p in self.placed}
+        gone = [
+            a for a in self.year.arrivals if self.day - window <= a.day < self.day and a.request.id not in self.waiting
+        ]
+        left = [a.request.model_copy(update={"status": "placed" if a.request.id in placed else "closed"}) for a in gone]
+        return snapshot.model_copy(
+            update={
+                "children": [*snapshot.children, *(self.year.children[c] for a in gone for c in a.request.children)],
+                "requests": [*snapshot.requests, *left],
+            }
+        )
+
     def index(self) -> SnapshotIndex:
         if self._index is None:
             self._index = SnapshotIndex.build(self.snapshot(), f"replay day {self.day}")
@@ -536,14 +561,23 @@ def greedy_nightly(state: State) -> None:
     state.place(_proposals(index, cands, greedy(index, cands, clash).chosen))
 
 
-def optimised_nightly(time_limit_s: float = NIGHTLY_TIME_LIMIT_S, top_k: int = NIGHTLY_TOP_K) -> Policy:
-    """At night, the nightly batch (``solve_batch``) with a short time limit; its matches are placed."""
-    settings = BatchSettings(time_limit_s=time_limit_s, top_k=top_k, lp_bound_max_pairs=0)
+def optimised_nightly(
+    time_limit_s: float = NIGHTLY_TIME_LIMIT_S, top_k: int = NIGHTLY_TOP_K, expected_demand: bool = True
+) -> Policy:
+    """At night, the nightly batch (``solve_batch``) with a short time limit; its matches are placed.
+
+    With ``expected_demand`` (the README's nightly run), the batch also sees the requests of the last weeks
+    (placed, sent outside or still waiting) and solves the waiting list together with copies of them.
+    """
+    settings = BatchSettings(
+        time_limit_s=time_limit_s, top_k=top_k, lp_bound_max_pairs=0, scarcity=False, expected_demand=expected_demand
+    )
 
     def policy(state: State) -> None:
         if not state.waiting:
             return
-        answer = solve_batch(state.index(), settings)
+        index = state.index() if not expected_demand else SnapshotIndex.build(state.with_history(), "replay night")
+        answer = solve_batch(index, settings)
         state.place(
             [
                 Proposal(
@@ -579,6 +613,7 @@ def online_policies(nightly_time_limit_s: float = NIGHTLY_TIME_LIMIT_S) -> dict[
     return {
         "duty team": duty_team,
         "greedy nightly": greedy_nightly,
+        "optimised nightly, waiting list only": optimised_nightly(nightly_time_limit_s, expected_demand=False),
         "optimised nightly": optimised_nightly(nightly_time_limit_s),
     }
 
@@ -1182,7 +1217,7 @@ def run(
 def format_table(report: Mapping[str, Any]) -> str:
     """The report as a table a person reads."""
     head = (
-        f"{'policy':<18} {'in-house':>8} {'placed':>7} {'groups':>9} {'apart':>5} {'km':>6} {'wait d':>7} "
+        f"{'policy':<36} {'in-house':>8} {'placed':>7} {'groups':>9} {'apart':>5} {'km':>6} {'wait d':>7} "
         f"{'objective':>13} {'level 1 %':>9} {'level 2 %':>9} {'objective %':>11} {'time s':>7}"
     )
     lines = [
@@ -1198,7 +1233,7 @@ def format_table(report: Mapping[str, Any]) -> str:
         soft = row["soft_level_pct_of_hindsight"]
         objective = row["objective_pct_of_hindsight"]
         lines.append(
-            f"{row['policy']:<18} {row['children_placed_in_house']:>8} {row['children_placed']:>7} {groups:>9} "
+            f"{row['policy']:<36} {row['children_placed_in_house']:>8} {row['children_placed']:>7} {groups:>9} "
             f"{row['siblings_separated']:>5} "
             f"{row['mean_distance_km']:>6.1f} {row['mean_days_waiting']:>7.2f} {row['objective']:>13} "
             f"{'-' if level is None else f'{level:.2f}':>9} {'-' if soft is None else f'{soft:.2f}':>9} "

@@ -40,6 +40,7 @@ from constraints.usual_fostering_limit import USUAL_LIMIT
 from domain.snapshot import Request, Snapshot
 from matching.answers import Placement
 from matching.candidates import near_positions, relaxable_matrix, rule_matrix, within_reach
+from matching.expected import NO_EXPECTED_DEMAND, expected_demand, with_expected
 from matching.index import SnapshotIndex
 from matching.rank import _parts
 from matching.validate import Proposal, check_proposals
@@ -83,6 +84,9 @@ class BatchSettings:
     #: Say why each unplaced request is unplaced (the simulation, which never reads why, leaves it empty:
     #: the reasons re-run rules over the households near each such request).
     explain_unplaced: bool = True
+    #: Solve the waiting list together with the children likely to come next (``matching.expected``), as the
+    #: nightly run does. Off, the answer is the waiting list's own optimum (a one-off solve, the simulation).
+    expected_demand: bool = False
 
 
 @dataclass(frozen=True)
@@ -150,6 +154,9 @@ class BatchAnswer:
     legal_pairs: int
     #: Household id -> (scarcity points for ranking, the sentence behind them).
     scarcity: dict[str, tuple[int, str]] = field(default_factory=dict)
+    #: Copies of recent requests solved with the waiting list (``BatchSettings.expected_demand``); their
+    #: discounted points are in the soft level, the objective and the bound, and in nothing else.
+    expected_requests: int = 0
 
     @property
     def gap(self) -> float:
@@ -171,6 +178,7 @@ class BatchAnswer:
             "children_placed": self.children_placed,
             "children_waiting": self.children_waiting,
             "pruning_bound": self.pruning_bound,
+            "expected_requests": self.expected_requests,
             "timings": {k: round(v, 3) for k, v in self.timings.items()},
         }
 
@@ -517,20 +525,59 @@ class HomeLoads:
         return True
 
 
+def discount_expected(cands: Candidates, weights: Mapping[str, int], first_expected: int) -> Candidates:
+    """The candidates with the requests from ``first_expected`` on (copies: ``matching.expected``) weighing
+    nothing at the first level and their points at ``expected_single_percent`` or ``expected_group_percent``."""
+    n = len(cands.request_ids)
+    if first_expected >= n:
+        return cands
+    copy = np.arange(n) >= first_expected
+    percent = np.where(cands.request_size > 1, weights["expected_group_percent"], weights["expected_single_percent"])
+    of_copy = copy[cands.request]
+    score = np.where(of_copy, cands.score * percent[cands.request] // 100, cands.score)
+    return replace(cands, score=score, request_weight=np.where(copy, 0, cands.request_weight))
+
+
+def _real_part(index: SnapshotIndex, cands: Candidates, warm: GreedyResult, first_expected: int) -> GreedyResult:
+    """The greedy's choices for the real requests: copies queue last, so the greedy of the real ones alone."""
+    if first_expected >= len(cands.request_ids):
+        return warm
+    chosen = [c for c in warm.chosen if int(cands.request[c]) < first_expected]
+    placed = sorted({int(cands.request[c]) for c in chosen})
+    return GreedyResult(
+        chosen=tuple(chosen),
+        children_placed=int(cands.request_size[placed].sum()),
+        placement_value=placement_value(cands, chosen),
+        soft=soft_value(index, cands, chosen),
+    )
+
+
 def jointly_legal(index: SnapshotIndex, cands: Candidates, clash: set[tuple[int, int]], plan: Sequence[int]) -> bool:
     """Whether the candidates of ``plan``, each legal on its own, can all be placed together."""
     homes = HomeLoads(index, cands, clash)
     return all(homes.try_add(c) for c in plan)
 
 
-def greedy(index: SnapshotIndex, cands: Candidates, clash: set[tuple[int, int]]) -> GreedyResult:
-    """The duty team's way, automated: by urgency then waiting time, each takes its best legal option left."""
+def greedy(
+    index: SnapshotIndex, cands: Candidates, clash: set[tuple[int, int]], expected_from: int | None = None
+) -> GreedyResult:
+    """The duty team's way, automated: by urgency then waiting time, each takes its best legal option left.
+
+    Requests from ``expected_from`` on (expected demand) come after every real one: what the real ones take
+    is then exactly what they take without them.
+    """
     waiting = [index.request(r) for r in cands.request_ids]
     as_of = index.snapshot.as_of
+    first_expected = len(waiting) if expected_from is None else expected_from
 
-    def queue_key(r: int) -> tuple[int, int, str]:
+    def queue_key(r: int) -> tuple[bool, int, int, str]:
         request = waiting[r]
-        return (URGENCY_ORDER[request.urgency], (request.received_on or as_of).toordinal(), request.id)
+        return (
+            r >= first_expected,
+            URGENCY_ORDER[request.urgency],
+            (request.received_on or as_of).toordinal(),
+            request.id,
+        )
 
     ranking = cands.score - index.weights["relaxation"] * np.asarray([len(r) for r in cands.relaxed], dtype=np.int64)
     by_request: defaultdict[int, list[int]] = defaultdict(list)
@@ -1083,20 +1130,31 @@ def solve_batch(
     started = time.perf_counter()
     # Leave time after the solve for pricing households and validating, inside the limit.
     deadline = started + settings.time_limit_s - min(AFTER_SOLVE_MAX_S, AFTER_SOLVE_SHARE * settings.time_limit_s)
-    index = snapshot if isinstance(snapshot, SnapshotIndex) else SnapshotIndex.build(snapshot)
+    real = snapshot if isinstance(snapshot, SnapshotIndex) else SnapshotIndex.build(snapshot)
     timings: dict[str, float] = {}
 
     report("building candidates", 0.0)
     t0 = time.perf_counter()
-    waiting = sum(1 for r in index.snapshot.requests if r.status == "waiting")
+    waiting = sum(1 for r in real.snapshot.requests if r.status == "waiting")
     top_k = settings.top_k if settings.top_k is not None else (20 if waiting <= LARGE_WAITING_LIST else 40)
-    cands, full = build_candidates(index, top_k, settings.previous, keep_full=settings.lp_bound_max_pairs > 0)
+    expected = (
+        expected_demand(real.snapshot, real.weights["expected_window_days"])
+        if settings.expected_demand
+        else NO_EXPECTED_DEMAND
+    )
+    # The copies join the waiting list after the real requests, so theirs are the last request indices.
+    index = with_expected(real, expected)
+    # The pruning bound's LP weighs every request at the first level: not computed with copies among them.
+    keep_full = settings.lp_bound_max_pairs > 0 and not expected
+    cands, full = build_candidates(index, top_k, settings.previous, keep_full=keep_full)
+    first_expected = len(cands.request_ids) - len(expected)
+    cands = discount_expected(cands, index.weights, first_expected)
     pairs = clashing_pairs(cands)
     clash = {(min(a, b), max(a, b)) for a, b in pairs.tolist()}
     timings["candidates_s"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    warm = greedy(index, cands, clash)
+    warm = greedy(index, cands, clash, first_expected)
     previous = _previous_choice(cands, settings.previous, index)
     timings["greedy_s"] = time.perf_counter() - t0
 
@@ -1133,18 +1191,32 @@ def solve_batch(
 
     if settings.scarcity:
         t0 = time.perf_counter()
-        lp = lp if lp is not None else first_level_lp(index, pruned_pairs(cands))
-        scarcity = scarcity_from_lp(index, cands, lp) if lp is not None else {}
+        # What the waiting list itself loses when a household is taken: priced on the real requests alone.
+        priced = cands if not expected else build_candidates(real, top_k, settings.previous)[0]
+        lp = lp if lp is not None else first_level_lp(real, pruned_pairs(priced))
+        scarcity = scarcity_from_lp(real, priced, lp) if lp is not None else {}
         timings["scarcity_s"] = time.perf_counter() - t0
     else:
         scarcity = {}
 
     t0 = time.perf_counter()
+    real_chosen = [c for c in chosen if int(cands.request[c]) < first_expected]
     answer = _answer(
-        index, cands, chosen, levels, warm, bound_value, timings, objective, bound, state, settings.explain_unplaced
+        index,
+        cands,
+        real_chosen,
+        levels,
+        _real_part(index, cands, warm, first_expected),
+        bound_value,
+        timings,
+        objective,
+        bound,
+        state,
+        settings.explain_unplaced,
+        first_expected,
     )
-    answer = replace(answer, scarcity=scarcity)
-    breaches = check_proposals(index, [m.proposal() for m in answer.matches])
+    answer = replace(answer, scarcity=scarcity, expected_requests=len(expected))
+    breaches = check_proposals(real, [m.proposal() for m in answer.matches])
     if breaches:
         raise ValidationFailure("; ".join(str(b) for b in breaches[:5]))
     timings["validate_s"] = time.perf_counter() - t0
@@ -1211,8 +1283,11 @@ def _answer(
     bound: int,
     state: str,
     explain_unplaced: bool = True,
+    reported: int | None = None,
 ) -> BatchAnswer:
+    """The answer for the requests before ``reported`` (every one when None; the others are copies)."""
     households = index.table.households
+    real = range(len(cands.request_ids) if reported is None else reported)
     by_request: defaultdict[int, list[int]] = defaultdict(list)
     for c in chosen:
         by_request[int(cands.request[c])].append(c)
@@ -1238,7 +1313,7 @@ def _answer(
     placed = set(by_request)
     unplaced = tuple(
         (cands.request_ids[r], _unplaced_reason(index, cands, r, chosen) if explain_unplaced else "")
-        for r in range(len(cands.request_ids))
+        for r in real
         if r not in placed
     )
     status: BatchStatus = "optimal" if state == "optimal" else "feasible"
@@ -1250,7 +1325,7 @@ def _answer(
         unplaced=unplaced,
         levels=tuple(levels),
         children_placed=int(cands.request_size[sorted(placed)].sum()) if placed else 0,
-        children_waiting=int(cands.request_size.sum()),
+        children_waiting=int(cands.request_size[: len(real)].sum()),
         pruning_bound=bound_value,
         greedy=warm,
         timings=timings,

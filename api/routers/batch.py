@@ -41,6 +41,13 @@ RunId = Annotated[int, Path(ge=1, le=2**31 - 1, description="Batch run id.")]
 class BatchIn(Input):
     time_limit_s: float = Field(default=10.0, ge=0.5, le=300, description="Seconds the solver may take.")
     dry_run: bool = Field(default=False, description="Solve only; store no proposals and no run.")
+    expected_demand: bool = Field(
+        default=False,
+        description="Solve the waiting list together with copies of the requests received in the last"
+        " `expected_window_days` (weights), so homes the next children need most are kept for them where a"
+        " waiting child is almost as well placed elsewhere. The copies never take a home from a waiting child"
+        " and are never proposed.",
+    )
 
 
 class BatchRunIn(Input):
@@ -51,6 +58,13 @@ class BatchRunIn(Input):
         default=None, ge=1, le=200, description="Candidate households kept per request part (default: by size)."
     )
     workers: int = Field(default=2, ge=1, le=16, description="Solver threads.")
+    expected_demand: bool = Field(
+        default=False,
+        description="Solve the waiting list together with copies of the requests received in the last"
+        " `expected_window_days` (weights), so homes the next children need most are kept for them where a"
+        " waiting child is almost as well placed elsewhere. The copies never take a home from a waiting child"
+        " and are never proposed.",
+    )
 
 
 class BatchMatchOut(BaseModel):
@@ -128,7 +142,9 @@ def start_batch_run(
     One run at a time: 409 while another is running. Its proposals become open recommendations; it
     never places a child.
     """
-    parameters = batch.BatchParameters(time_limit_s=data.time_limit_s, top_k=data.top_k, workers=data.workers)
+    parameters = batch.BatchParameters(
+        time_limit_s=data.time_limit_s, top_k=data.top_k, workers=data.workers, expected_demand=data.expected_demand
+    )
     try:
         run_id = batch.batch_runner(services).start(parameters, user)
     except batch.BatchRunning as error:
@@ -167,7 +183,7 @@ def run_batch(user: Manager, services: ServicesDep, data: BatchIn) -> dict[str, 
     It never places a child: a social worker accepts a proposal like any ranked option. The run is
     stored like a background one (`GET /batch/runs/{match_run_id}`); 409 while another run is going.
     """
-    parameters = batch.BatchParameters(time_limit_s=data.time_limit_s)
+    parameters = batch.BatchParameters(time_limit_s=data.time_limit_s, expected_demand=data.expected_demand)
     if data.dry_run:
         return batch.dry_run(services.database, parameters, services.today()).body
     try:

@@ -24,6 +24,7 @@ from store.repositories import Repositories
 from tests import builders
 from tests.api.conftest import Api
 from tests.api.test_roles import _routes
+from tests.matching.test_expected import sibling_home_case
 from tests.store.test_batch_runs import ONLY_HOME_OF_R007, siblings_and_one
 
 BATCH_ROUTES = {("POST", "/batch/runs"), ("GET", "/batch/runs"), ("GET", "/batch/runs/{run_id}"), ("POST", "/batch")}
@@ -188,6 +189,22 @@ def test_dry_run_stores_nothing(api: Api, database: Database) -> None:
     assert api.get("duty", "/recommendations").json()["total"] == 0
     assert _count(database, MatchRunRow) == 0 and api.get("manager", "/batch/runs").json()["total"] == 0
     assert api.post("manager", "/batch", json={"time_limit_s": 0}).status_code == 422
+
+
+def test_a_batch_with_expected_demand_keeps_the_sibling_home_for_the_groups_referred_lately(api: Api) -> None:
+    api.load(sibling_home_case(history=2))
+
+    def homes(body: dict[str, Any]) -> dict[str, list[str]]:
+        return {m["request_id"]: [p["household_id"] for p in m["placements"]] for m in body["matches"]}
+
+    plain = api.post("manager", "/batch", json={"time_limit_s": 5, "dry_run": True})
+    assert plain.status_code == 200, plain.text
+    assert homes(plain.json()) == {"R1": ["H1"]} and plain.json()["expected_requests"] == 0
+    body = api.post("manager", "/batch", json={"time_limit_s": 5, "expected_demand": True}).json()
+    assert homes(body) == {"R1": ["H2"]} and body["unplaced"] == [] and body["expected_requests"] == 2
+    run = api.get("manager", f"/batch/runs/{body['match_run_id']}").json()
+    assert run["parameters"]["expected_demand"] is True
+    assert api.post("manager", "/batch/runs", json={"expected_demand": "sometimes"}).status_code == 422
 
 
 def _scarcity_criteria(answer: dict[str, Any], household_id: str) -> list[dict[str, Any]]:

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from tests.builders import child, household, request, snapshot
+from tests.matching.test_expected import sibling_home_case
 
 PLACEMATCH = [sys.executable, "-m", "api.cli"]
 ROOT = Path(__file__).resolve().parents[2]
@@ -87,6 +88,17 @@ def test_batch_json_on_a_snapshot(tmp_path: Path) -> None:
         {"request_id": "R1", "placements": [{"child_id": "C1", "household_id": "H1"}], "relaxations": []}
     ]
     assert answer["unplaced"] == []
+
+
+def test_batch_with_expected_demand_on_a_snapshot(tmp_path: Path) -> None:
+    path = tmp_path / "history.json"
+    path.write_text(sibling_home_case(history=2).model_dump_json())
+    plain = json.loads(_run("batch", "--snapshot", str(path), "--json").stdout)
+    result = _run("batch", "--snapshot", str(path), "--expected-demand", "--json")
+    assert result.returncode == 0, result.stderr
+    anticipating = json.loads(result.stdout)
+    assert [m["placements"][0]["household_id"] for m in (plain["matches"] + anticipating["matches"])] == ["H1", "H2"]
+    assert anticipating["expected_requests"] == 2 and anticipating["unplaced"] == []
 
 
 def test_fixtures_generate_is_reproducible(tmp_path: Path) -> None:

@@ -40,7 +40,16 @@ OWNER: dict[str, str] = {
     "fit_per_current_child": "household_fit",
     "scarcity": "scarcity",
 }
-NOT_CRITERIA = {"relaxation", "placed_child", "urgency_today", "urgency_within_5_days", "urgency_planned"}
+NOT_CRITERIA = {
+    "relaxation",
+    "placed_child",
+    "urgency_today",
+    "urgency_within_5_days",
+    "urgency_planned",
+    "expected_window_days",
+    "expected_single_percent",
+    "expected_group_percent",
+}
 
 
 def _snapshot(weights: dict[str, int]) -> Any:
