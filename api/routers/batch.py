@@ -38,16 +38,21 @@ Casework = Annotated[Principal, allow(*CASEWORK)]
 RunId = Annotated[int, Path(ge=1, le=2**31 - 1, description="Batch run id.")]
 
 
-class BatchIn(Input):
-    time_limit_s: float = Field(default=10.0, ge=0.5, le=300, description="Seconds the solver may take.")
-    dry_run: bool = Field(default=False, description="Solve only; store no proposals and no run.")
-    expected_demand: bool = Field(
-        default=False,
+ExpectedDemand = Annotated[
+    bool,
+    Field(
         description="Solve the waiting list together with copies of the requests received in the last"
         " `expected_window_days` (weights), so homes the next children need most are kept for them where a"
         " waiting child is almost as well placed elsewhere. The copies never take a home from a waiting child"
-        " and are never proposed.",
-    )
+        " and are never proposed."
+    ),
+]
+
+
+class BatchIn(Input):
+    time_limit_s: float = Field(default=10.0, ge=0.5, le=300, description="Seconds the solver may take.")
+    dry_run: bool = Field(default=False, description="Solve only; store no proposals and no run.")
+    expected_demand: ExpectedDemand = False
 
 
 class BatchRunIn(Input):
@@ -58,13 +63,7 @@ class BatchRunIn(Input):
         default=None, ge=1, le=200, description="Candidate households kept per request part (default: by size)."
     )
     workers: int = Field(default=2, ge=1, le=16, description="Solver threads.")
-    expected_demand: bool = Field(
-        default=False,
-        description="Solve the waiting list together with copies of the requests received in the last"
-        " `expected_window_days` (weights), so homes the next children need most are kept for them where a"
-        " waiting child is almost as well placed elsewhere. The copies never take a home from a waiting child"
-        " and are never proposed.",
-    )
+    expected_demand: ExpectedDemand = False
 
 
 class BatchMatchOut(BaseModel):
