@@ -184,6 +184,12 @@ def print_batch(answer: BatchAnswer, index: SnapshotIndex) -> None:
     )
     if answer.pruning_bound is not None:
         out.print(f"Bound on the first level over every legal pair (LP): {answer.pruning_bound:,}.")
+    if answer.expected_requests:
+        out.print(
+            f"Weighed with {answer.expected_requests} expected requests (copies of those received in the last "
+            f"{index.weights['expected_window_days']} days): they keep homes for the children likely to come next "
+            "where a waiting child is almost as well placed elsewhere, and are never proposed."
+        )
     out.print("These are proposals for the duty team; nothing is placed until a social worker accepts.")
     for match in answer.matches:
         homes = ", ".join(dict.fromkeys(p.household_id for p in match.placements))

@@ -99,6 +99,9 @@ def test_batch_with_expected_demand_on_a_snapshot(tmp_path: Path) -> None:
     anticipating = json.loads(result.stdout)
     assert [m["placements"][0]["household_id"] for m in (plain["matches"] + anticipating["matches"])] == ["H1", "H2"]
     assert anticipating["expected_requests"] == 2 and anticipating["unplaced"] == []
+    human = _run("batch", "--snapshot", str(path), "--expected-demand")
+    assert human.returncode == 0 and "Weighed with 2 expected requests" in human.stdout
+    assert "Weighed with" not in _run("batch", "--snapshot", str(path)).stdout
 
 
 def test_fixtures_generate_is_reproducible(tmp_path: Path) -> None:
