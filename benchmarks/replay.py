@@ -74,8 +74,9 @@ Simplifications, and which way each leans:
   is the bound of that pruned model: hindsight less generous than with every legal pair;
 * children leave at the end of their stay and do not come back; nobody is moved between households;
   no online policy keeps a child waiting to hold a home back (hindsight may, that is foresight); the
-  optimised nightly with expected demand only chooses, among the homes of equal first level, the one
-  the children likely to come next need least.
+  optimised nightly with expected demand only chooses, among the plans that place as many waiting
+  children tonight (weighted by urgency and priority), one that leaves free the homes the children
+  likely to come next need most.
 
 A request still waiting when the replay ends counts as not placed; its days waiting are those it spent
 on the list. Days waiting of a request placed outside are ``ALLOWANCE_DAYS + 1`` (the days it was on the
