@@ -40,7 +40,7 @@ from constraints.usual_fostering_limit import USUAL_LIMIT
 from domain.snapshot import Request, Snapshot
 from matching.answers import Placement
 from matching.candidates import near_positions, relaxable_matrix, rule_matrix, within_reach
-from matching.expected import NO_EXPECTED_DEMAND, expected_demand, with_expected
+from matching.expected import NO_EXPECTED_DEMAND, ExpectedDemand, expected_demand, with_expected
 from matching.index import SnapshotIndex
 from matching.rank import _parts
 from matching.validate import Proposal, check_proposals
@@ -538,46 +538,20 @@ def discount_expected(cands: Candidates, weights: Mapping[str, int], first_expec
     return replace(cands, score=score, request_weight=np.where(copy, 0, cands.request_weight))
 
 
-def _real_part(index: SnapshotIndex, cands: Candidates, warm: GreedyResult, first_expected: int) -> GreedyResult:
-    """The greedy's choices for the real requests: copies queue last, so the greedy of the real ones alone."""
-    if first_expected >= len(cands.request_ids):
-        return warm
-    chosen = [c for c in warm.chosen if int(cands.request[c]) < first_expected]
-    placed = sorted({int(cands.request[c]) for c in chosen})
-    return GreedyResult(
-        chosen=tuple(chosen),
-        children_placed=int(cands.request_size[placed].sum()),
-        placement_value=placement_value(cands, chosen),
-        soft=soft_value(index, cands, chosen),
-    )
-
-
 def jointly_legal(index: SnapshotIndex, cands: Candidates, clash: set[tuple[int, int]], plan: Sequence[int]) -> bool:
     """Whether the candidates of ``plan``, each legal on its own, can all be placed together."""
     homes = HomeLoads(index, cands, clash)
     return all(homes.try_add(c) for c in plan)
 
 
-def greedy(
-    index: SnapshotIndex, cands: Candidates, clash: set[tuple[int, int]], expected_from: int | None = None
-) -> GreedyResult:
-    """The duty team's way, automated: by urgency then waiting time, each takes its best legal option left.
-
-    Requests from ``expected_from`` on (expected demand) come after every real one: what the real ones take
-    is then exactly what they take without them.
-    """
+def greedy(index: SnapshotIndex, cands: Candidates, clash: set[tuple[int, int]]) -> GreedyResult:
+    """The duty team's way, automated: by urgency then waiting time, each takes its best legal option left."""
     waiting = [index.request(r) for r in cands.request_ids]
     as_of = index.snapshot.as_of
-    first_expected = len(waiting) if expected_from is None else expected_from
 
-    def queue_key(r: int) -> tuple[bool, int, int, str]:
+    def queue_key(r: int) -> tuple[int, int, str]:
         request = waiting[r]
-        return (
-            r >= first_expected,
-            URGENCY_ORDER[request.urgency],
-            (request.received_on or as_of).toordinal(),
-            request.id,
-        )
+        return (URGENCY_ORDER[request.urgency], (request.received_on or as_of).toordinal(), request.id)
 
     ranking = cands.score - index.weights["relaxation"] * np.asarray([len(r) for r in cands.relaxed], dtype=np.int64)
     by_request: defaultdict[int, list[int]] = defaultdict(list)
@@ -1119,30 +1093,58 @@ def _unplaced_reason(index: SnapshotIndex, cands: Candidates, r: int, chosen: Se
     return f"its {len(homes)} possible households cannot take it beside the other proposals"
 
 
+#: Share of the time limit the waiting list alone gets first when expected demand is on (see ``solve_batch``).
+WAITING_LIST_SHARE = 0.5
+
+
 def solve_batch(
     snapshot: Snapshot | SnapshotIndex,
     settings: BatchSettings | None = None,
     progress: Progress | None = None,
 ) -> BatchAnswer:
-    """Optimise every waiting request at once and return proposals (never placements)."""
+    """Optimise every waiting request at once and return proposals (never placements).
+
+    With expected demand the waiting list is solved first, alone, in ``WAITING_LIST_SHARE`` of the time;
+    its plan is then the floor of the solve with the copies (kept unless a strictly better plan is found,
+    and every better plan places at least as many weighted waiting children). So the copies never cost a
+    waiting child its home, not even when the larger model is stopped by the time limit.
+    """
     settings = settings or BatchSettings()
     report: Progress = progress or (lambda _stage, _done: None)
     started = time.perf_counter()
+    real = snapshot if isinstance(snapshot, SnapshotIndex) else SnapshotIndex.build(snapshot)
+    expected = (
+        expected_demand(real.snapshot, real.weights["expected_window_days"])
+        if settings.expected_demand
+        else NO_EXPECTED_DEMAND
+    )
+    if not expected:
+        return _solve(real, settings, NO_EXPECTED_DEMAND, None, report, started)
+    alone = replace(settings, time_limit_s=settings.time_limit_s * WAITING_LIST_SHARE, expected_demand=False)
+    floor = _solve(real, alone, NO_EXPECTED_DEMAND, None, lambda stage, done: report(stage, done / 2), started)
+    return _solve(real, settings, expected, floor, lambda stage, done: report(stage, 0.5 + done / 2), started)
+
+
+def _solve(
+    real: SnapshotIndex,
+    settings: BatchSettings,
+    expected: ExpectedDemand,
+    floor: BatchAnswer | None,
+    report: Progress,
+    started: float,
+) -> BatchAnswer:
+    """``solve_batch`` on the waiting list, with the ``expected`` copies after it; ``floor``, the waiting
+    list's own answer, is kept unless the solver finds a strictly better plan."""
     # Leave time after the solve for pricing households and validating, inside the limit.
     deadline = started + settings.time_limit_s - min(AFTER_SOLVE_MAX_S, AFTER_SOLVE_SHARE * settings.time_limit_s)
-    real = snapshot if isinstance(snapshot, SnapshotIndex) else SnapshotIndex.build(snapshot)
     timings: dict[str, float] = {}
 
     report("building candidates", 0.0)
     t0 = time.perf_counter()
     waiting = sum(1 for r in real.snapshot.requests if r.status == "waiting")
     top_k = settings.top_k if settings.top_k is not None else (20 if waiting <= LARGE_WAITING_LIST else 40)
-    expected = (
-        expected_demand(real.snapshot, real.weights["expected_window_days"])
-        if settings.expected_demand
-        else NO_EXPECTED_DEMAND
-    )
-    # The copies join the waiting list after the real requests, so theirs are the last request indices.
+    # The copies join the waiting list after the real requests: theirs are the last request indices, and the
+    # real requests' candidates are the very ones of the waiting list alone.
     index = with_expected(real, expected)
     # The pruning bound's LP weighs every request at the first level: not computed with copies among them.
     keep_full = settings.lp_bound_max_pairs > 0 and not expected
@@ -1154,8 +1156,9 @@ def solve_batch(
     timings["candidates_s"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    warm = greedy(index, cands, clash, first_expected)
-    previous = _previous_choice(cands, settings.previous, index)
+    # With a floor the greedy baseline is the waiting list's own (the floor's), and the floor is the start.
+    warm = greedy(index, cands, clash) if floor is None else floor.greedy
+    previous = _previous_choice(cands, settings.previous, index) if floor is None else _plan_of(index, cands, floor)
     timings["greedy_s"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
@@ -1179,7 +1182,8 @@ def solve_batch(
 
     t0 = time.perf_counter()
     start = previous if previous is not None else list(warm.chosen)
-    # The previous plan may no longer fit together (a household changed): then it is only a hint.
+    # The previous plan may no longer fit together (a household changed): then it is only a hint. The
+    # floor always fits: it is the waiting list's own answer, on the same data.
     kept = previous if previous is not None and jointly_legal(index, cands, clash, previous) else list(warm.chosen)
     chosen, levels, objective, bound, state = _solve_lexicographic(
         index, bm, cands, settings, start, kept, deadline, report
@@ -1189,25 +1193,24 @@ def solve_batch(
         levels = _tighten_with_lp(levels, bound_value)
         state = "optimal" if all(level.status == "optimal" for level in levels) else "feasible"
 
-    if settings.scarcity:
+    if floor is not None:
+        scarcity = floor.scarcity  # what the waiting list itself loses when a household is taken
+    elif settings.scarcity:
         t0 = time.perf_counter()
-        # What the waiting list itself loses when a household is taken: priced on the real requests alone.
-        priced = cands if not expected else build_candidates(real, top_k, settings.previous)[0]
-        lp = lp if lp is not None else first_level_lp(real, pruned_pairs(priced))
-        scarcity = scarcity_from_lp(real, priced, lp) if lp is not None else {}
+        lp = lp if lp is not None else first_level_lp(index, pruned_pairs(cands))
+        scarcity = scarcity_from_lp(index, cands, lp) if lp is not None else {}
         timings["scarcity_s"] = time.perf_counter() - t0
     else:
         scarcity = {}
 
     t0 = time.perf_counter()
-    real_chosen = [c for c in chosen if int(cands.request[c]) < first_expected]
     answer = _answer(
         index,
         cands,
-        real_chosen,
+        [c for c in chosen if int(cands.request[c]) < first_expected],
         levels,
-        _real_part(index, cands, warm, first_expected),
-        bound_value,
+        warm,
+        bound_value if floor is None else floor.pruning_bound,
         timings,
         objective,
         bound,
@@ -1220,9 +1223,30 @@ def solve_batch(
     if breaches:
         raise ValidationFailure("; ".join(str(b) for b in breaches[:5]))
     timings["validate_s"] = time.perf_counter() - t0
+    if floor is not None:
+        timings["waiting_list_alone_s"] = floor.timings["total_s"]
     timings["total_s"] = time.perf_counter() - started
     report("done", 1.0)
     return answer
+
+
+def _plan_of(index: SnapshotIndex, cands: Candidates, answer: BatchAnswer) -> list[int]:
+    """The candidates of ``answer``'s matches: one per request and household, with exactly its children."""
+    wanted: set[tuple[str, int, frozenset[str]]] = set()
+    for match in answer.matches:
+        homes: defaultdict[str, set[str]] = defaultdict(set)
+        for p in match.placements:
+            homes[p.household_id].add(p.child_id)
+        wanted |= {(match.request_id, index.table.position[h], frozenset(kids)) for h, kids in homes.items()}
+    plan = [
+        c
+        for c in range(len(cands))
+        if (cands.request_ids[int(cands.request[c])], int(cands.household[c]), cands.parts[cands.part_of[c]].ids)
+        in wanted
+    ]
+    if len(plan) != len(wanted):
+        raise AssertionError("the waiting list's plan is not among the candidates of the same requests")
+    return plan
 
 
 def still_holding(answer: BatchAnswer, index: SnapshotIndex) -> BatchAnswer:

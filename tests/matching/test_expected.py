@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from hypothesis import HealthCheck, given, settings
+from ortools.sat.python import cp_model
 
 from domain.snapshot import Snapshot
-from matching.batch import BatchSettings, solve_batch
+from matching.batch import BatchAnswer, BatchSettings, solve_batch
 from matching.expected import expected_demand, is_expected
 from matching.index import SnapshotIndex
 from matching.validate import check_proposals
@@ -89,9 +91,12 @@ def sibling_home_case(history: int) -> Snapshot:
     return snapshot([sibling_home, single_home], kids, reqs)
 
 
-def _homes(snap: Snapshot, settings: BatchSettings) -> dict[str, set[str]]:
-    answer = solve_batch(snap, settings)
+def _homes_of(answer: BatchAnswer) -> dict[str, set[str]]:
     return {m.request_id: {p.household_id for p in m.placements} for m in answer.matches}
+
+
+def _homes(snap: Snapshot, settings: BatchSettings) -> dict[str, set[str]]:
+    return _homes_of(solve_batch(snap, settings))
 
 
 def test_with_sibling_groups_referred_lately_the_single_child_leaves_the_sibling_home_free() -> None:
@@ -137,3 +142,23 @@ def test_expected_demand_never_places_fewer_real_children_nor_proposes_a_copy(sn
     # The greedy baseline reported is the real requests' own (the copies queue after them).
     assert anticipating.greedy.chosen == plain.greedy.chosen
     assert anticipating.greedy.soft == plain.greedy.soft
+
+
+def test_a_solve_with_copies_that_finds_nothing_in_time_keeps_the_waiting_list_s_own_plan(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The waiting list is solved alone first; its plan stands unless the solve with the copies finds a
+    strictly better one, so even a solve stopped with no answer never costs a waiting child a home."""
+    snap = sibling_home_case(history=2)
+    real_solve = cp_model.CpSolver.solve
+    calls: list[int] = []
+
+    def first_only(self: cp_model.CpSolver, model: cp_model.CpModel, *args: object) -> cp_model.CpSolverStatus:
+        calls.append(len(model.proto.variables))
+        return real_solve(self, model) if len(calls) == 1 else cp_model.UNKNOWN
+
+    monkeypatch.setattr(cp_model.CpSolver, "solve", first_only)
+    answer = solve_batch(snap, ANTICIPATING)
+    assert len(calls) == 2 and calls[1] > calls[0], "the waiting list alone first, then with the copies"
+    assert _homes_of(answer) == {"R1": {"H1"}} and answer.status == "feasible"
+    assert answer.children_placed == 1 and answer.expected_requests == 2
