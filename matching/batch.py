@@ -1105,9 +1105,9 @@ def solve_batch(
     """Optimise every waiting request at once and return proposals (never placements).
 
     With expected demand the waiting list is solved first, alone, in ``WAITING_LIST_SHARE`` of the time;
-    its plan is then the floor of the solve with the copies (kept unless a strictly better plan is found,
-    and every better plan places at least as many weighted waiting children). So the copies never cost a
-    waiting child its home, not even when the larger model is stopped by the time limit.
+    its plan is then the floor of the solve with the copies: kept unless a strictly better plan is found,
+    and every plan allowed places each request the floor places (perhaps in another home). So the copies
+    never cost a waiting child a home, not even when the larger model is stopped by the time limit.
     """
     settings = settings or BatchSettings()
     report: Progress = progress or (lambda _stage, _done: None)
@@ -1163,6 +1163,13 @@ def _solve(
 
     t0 = time.perf_counter()
     bm = build_model(index, cands, pairs)
+    if floor is not None:
+        # Every request the waiting list's own plan places stays placed: the copies may move a waiting child
+        # to another home, never leave one without (nor swap one child for another of equal weight).
+        placed = {m.request_id for m in floor.matches}
+        for r, request_id in enumerate(cands.request_ids[:first_expected]):
+            if request_id in placed:
+                bm.model.add(bm.y[r] == 1)
     timings["model_s"] = time.perf_counter() - t0
 
     # The pruning bound first, when its LP takes at most a share of the limit: it does not depend on the

@@ -136,9 +136,11 @@ def test_expected_demand_never_places_fewer_real_children_nor_proposes_a_copy(sn
     assert check_proposals(index, [m.proposal() for m in anticipating.matches]) == []
     listed = [m.request_id for m in anticipating.matches] + [r for r, _ in anticipating.unplaced]
     assert sorted(listed) == sorted(r.id for r in snap.requests if r.status == "waiting")
-    # Copies weigh nothing at the first level: proven optimal both ways, the first levels are equal.
+    # Copies weigh nothing at the first level: proven optimal both ways, the first levels are equal, and
+    # every request placed without copies is placed with them (none swapped for another of equal weight).
     assert plain.status == anticipating.status == "optimal"
     assert anticipating.levels[0].objective == plain.levels[0].objective
+    assert {m.request_id for m in anticipating.matches} == {m.request_id for m in plain.matches}
     # The greedy baseline reported is the real requests' own (the copies queue after them).
     assert anticipating.greedy.chosen == plain.greedy.chosen
     assert anticipating.greedy.soft == plain.greedy.soft
