@@ -7,11 +7,11 @@ solves the waiting list together with a copy of every request received in the la
 ``expected_window_days`` (the council's own recent referrals: the best cheap forecast of the next ones).
 
 The copies can never take a home from a real child: their first level (children placed) weighs nothing,
-so every plan the batch may choose places as many real children, weighted by urgency and priority, as it
-would without them. They only move the soft level: a real child goes to the home that scores a little
-less for it when that keeps a home free that the expected children need much more. Their points count
-``expected_single_percent`` (one child) or ``expected_group_percent`` (a sibling group) of their worth.
-They are never proposed, never stored and never reported as unplaced.
+and the batch solves the waiting list alone first and then requires every request that plan places to
+stay placed (``matching.batch.solve_batch``). They only move the soft level: a real child goes to the
+home that scores a little less for it when that keeps a home free that the expected children need much
+more. Their points count ``expected_single_percent`` (one child) or ``expected_group_percent`` (a
+sibling group) of their worth. They are never proposed, never stored and never reported as unplaced.
 """
 
 from __future__ import annotations
