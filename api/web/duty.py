@@ -342,16 +342,20 @@ def run_batch(
     user: ManagerPage,
     services: ServicesDep,
     time_limit_s: Annotated[float, Form(ge=0.5, le=300)] = 10.0,
+    expected_demand: Annotated[bool, Form()] = False,
 ) -> Response:
     """Run the nightly batch now (managers), as ``POST /batch`` does: its matches become proposals;
     nobody is placed. No session is held here: the run keeps its own transactions."""
+    data = batch_router.BatchIn(time_limit_s=time_limit_s, expected_demand=expected_demand)
     try:
-        answer = batch_router.run_batch(user, services, batch_router.BatchIn(time_limit_s=time_limit_s))
+        answer = batch_router.run_batch(user, services, data)
     except ApiError as error:
         raise PageError(error.status, "The batch did not run", error.msg, f"{PREFIX}/requests") from None
     matches, unplaced = len(answer["matches"]), len(answer["unplaced"])
+    expected = answer["expected_requests"]
+    weighed = f", weighing {expected} expected request{'s' if expected != 1 else ''}" if expected else ""
     notice = (
-        f"The batch ({answer['status']}) proposed homes for {matches} request{'s' if matches != 1 else ''}; "
-        f"{unplaced} could not be placed. Proposals are on each request's page."
+        f"The batch ({answer['status']}{weighed}) proposed homes for {matches} request{'s' if matches != 1 else ''};"
+        f" {unplaced} could not be placed. Proposals are on each request's page."
     )
     return redirect(f"{PREFIX}/requests", notice)

@@ -267,3 +267,17 @@ def _bearer(client: TestClient, username: str) -> str:
     assert response.status_code == 200, response.text
     token: str = response.json()["access_token"]
     return token
+
+
+def test_a_manager_runs_the_batch_from_the_page_with_or_without_expected_demand(client: TestClient) -> None:
+    token = sign_in(client, "manager")
+    page = client.get(f"{PREFIX}/requests")
+    assert '<label for="expected_demand">' in page.text and 'name="expected_demand" type="checkbox"' in page.text
+    for ticked in (False, True):
+        form = {"csrf_token": token, "time_limit_s": "2", **({"expected_demand": "true"} if ticked else {})}
+        response = client.post(f"{PREFIX}/batch", data=form)
+        assert response.status_code == 303, response.text
+        assert "The batch" in client.get(response.headers["location"]).text
+    headers = {"Authorization": f"Bearer {_bearer(client, 'manager')}"}
+    runs = client.get("/batch/runs", headers=headers).json()["items"]
+    assert [run["parameters"]["expected_demand"] for run in runs] == [True, False]  # newest first
