@@ -69,7 +69,8 @@ DEFAULT_WEIGHTS: Mapping[str, int] = MappingProxyType(
         "urgency_planned": 1,
         # Expected demand (matching.expected, a nightly batch run with it on): the requests received in this many
         # days before the batch are copied as the children likely to come next. Chosen in the replay of a region
-        # year (seed 7, from 28, 56 and 84 days): 56 kept the most children in-house and nearest home.
+        # year (seed 7): at 28 days children were placed further from home than by the greedy (13.84 km against
+        # 13.79); 56 and 84 gave the same year's objective within 0.001%, 56 nearer home (13.71 km against 13.75).
         "expected_window_days": 56,
         # A copied single child's points count this percentage of a real child's: enough to keep a home free
         # that the next children need far more, too little to move a real child for a small gain (replay: 25
