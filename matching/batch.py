@@ -1158,7 +1158,11 @@ def _solve(
     t0 = time.perf_counter()
     # With a floor the greedy baseline is the waiting list's own (the floor's), and the floor is the start.
     warm = greedy(index, cands, clash) if floor is None else floor.greedy
-    previous = _previous_choice(cands, settings.previous, index) if floor is None else _plan_of(index, cands, floor)
+    # The previous run's matches, where they are still candidates, are a hint (and kept if still legal).
+    if floor is None:
+        previous = _plan_candidates(index, cands, settings.previous) or None
+    else:
+        previous = _plan_of(index, cands, floor)
     timings["greedy_s"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
@@ -1238,22 +1242,12 @@ def _solve(
 
 
 def _plan_of(index: SnapshotIndex, cands: Candidates, answer: BatchAnswer) -> list[int]:
-    """The candidates of ``answer``'s matches: one per request and household, with exactly its children."""
-    wanted: set[tuple[str, int, frozenset[str]]] = set()
-    for match in answer.matches:
-        homes: defaultdict[str, set[str]] = defaultdict(set)
-        for p in match.placements:
-            homes[p.household_id].add(p.child_id)
-        wanted |= {(match.request_id, index.table.position[h], frozenset(kids)) for h, kids in homes.items()}
-    plan = [
-        c
-        for c in range(len(cands))
-        if (cands.request_ids[int(cands.request[c])], int(cands.household[c]), cands.parts[cands.part_of[c]].ids)
-        in wanted
-    ]
-    if len(plan) != len(wanted):
+    """The candidates of ``answer``'s matches (all of them: the answer was solved on these requests)."""
+    plan = {m.request_id: [(p.child_id, p.household_id) for p in m.placements] for m in answer.matches}
+    chosen = _plan_candidates(index, cands, plan)
+    if len(chosen) != sum(len({h for _, h in placements}) for placements in plan.values()):
         raise AssertionError("the waiting list's plan is not among the candidates of the same requests")
-    return plan
+    return chosen
 
 
 def still_holding(answer: BatchAnswer, index: SnapshotIndex) -> BatchAnswer:
@@ -1289,17 +1283,27 @@ def still_holding(answer: BatchAnswer, index: SnapshotIndex) -> BatchAnswer:
     )
 
 
-def _previous_choice(
-    cands: Candidates, previous: Mapping[str, Sequence[tuple[str, str]]], index: SnapshotIndex
-) -> list[int] | None:
-    """The previous run's matches as candidate indices, when they are all still candidates (a hint)."""
-    if not previous:
-        return None
-    wanted = {(r, index.table.position.get(h, -1)) for r, placements in previous.items() for _, h in placements}
-    chosen = [
-        c for c in range(len(cands)) if (cands.request_ids[int(cands.request[c])], int(cands.household[c])) in wanted
+def _plan_candidates(
+    index: SnapshotIndex, cands: Candidates, plan: Mapping[str, Sequence[tuple[str, str]]]
+) -> list[int]:
+    """The candidates that make ``plan`` (request id -> (child id, household id) pairs): for each request and
+    household, the one candidate with exactly the children placed there. Pairs that are no longer
+    candidates (a household gone, or pruned away) are left out."""
+    wanted: set[tuple[str, int, frozenset[str]]] = set()
+    for request_id, placements in plan.items():
+        homes: defaultdict[str, set[str]] = defaultdict(set)
+        for child_id, household_id in placements:
+            homes[household_id].add(child_id)
+        for household_id, children in homes.items():
+            position = index.table.position.get(household_id)
+            if position is not None:
+                wanted.add((request_id, position, frozenset(children)))
+    return [
+        c
+        for c in range(len(cands))
+        if (cands.request_ids[int(cands.request[c])], int(cands.household[c]), cands.parts[cands.part_of[c]].ids)
+        in wanted
     ]
-    return chosen or None
 
 
 def _answer(

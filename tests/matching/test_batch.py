@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from hypothesis import HealthCheck, given, settings
 
 from domain.snapshot import Snapshot
-from matching.batch import BatchSettings, best_soft, build_candidates, soft_value, solve_batch
+from matching.batch import BatchSettings, _plan_candidates, best_soft, build_candidates, soft_value, solve_batch
 from matching.index import SnapshotIndex
 from matching.validate import Proposal, check_proposals
 from tests.builders import child, household, request, snapshot
@@ -195,3 +195,20 @@ def test_a_previous_plan_that_no_longer_fits_together_is_not_kept() -> None:
     index = SnapshotIndex.build(snap)
     assert check_proposals(index, [m.proposal() for m in answer.matches]) == []
     assert sorted(h for hs in _homes(answer).values() for h in hs) == ["H1", "H2"]
+
+
+def test_a_previous_split_is_read_back_as_exactly_its_parts() -> None:
+    """Each household of a previous match maps to the one candidate with exactly the children placed there,
+    never also to the whole group or the other child's part in the same household (a plan placing a child
+    twice)."""
+    homes = [household("H1", bedrooms_free=3), household("H2", bedrooms_free=3)]
+    kids = [child("A", sibling_group="G"), child("B", sibling_group="G")]
+    snap = snapshot(homes, kids, [request("R1", ["A", "B"], siblings="may_split")])
+    index = SnapshotIndex.build(snap)
+    cands, _ = build_candidates(index, None, {})
+    chosen = _plan_candidates(index, cands, {"R1": [("A", "H1"), ("B", "H2")]})
+    found = {(index.table.households[int(cands.household[c])].id, cands.parts[cands.part_of[c]].ids) for c in chosen}
+    assert found == {("H1", frozenset({"A"})), ("H2", frozenset({"B"}))}
+    assert len(cands) == 6  # whole group and each child, in each home: four of them are not the plan
+    in_h2 = [c for c in chosen if index.table.households[int(cands.household[c])].id == "H2"]
+    assert _plan_candidates(index, cands, {"R1": [("A", "H9"), ("B", "H2")]}) == in_h2  # H9 is not on record
