@@ -45,10 +45,6 @@ class ExpectedDemand:
 NO_EXPECTED_DEMAND = ExpectedDemand((), ())
 
 
-def is_expected(request_id: str) -> bool:
-    return request_id.startswith(EXPECTED_PREFIX)
-
-
 def expected_demand(snapshot: Snapshot, window_days: int) -> ExpectedDemand:
     """A copy of every request received in the ``window_days`` before ``as_of`` (the day itself excluded:
     its requests are tonight's waiting list), any status but withdrawn, as if it arrived today.

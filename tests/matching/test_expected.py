@@ -12,7 +12,7 @@ from ortools.sat.python import cp_model
 
 from domain.snapshot import Snapshot
 from matching.batch import BatchAnswer, BatchSettings, solve_batch
-from matching.expected import expected_demand, is_expected
+from matching.expected import EXPECTED_PREFIX, expected_demand
 from matching.index import SnapshotIndex
 from matching.validate import check_proposals
 from tests.builders import AS_OF, child, household, request, snapshot
@@ -64,7 +64,7 @@ def test_a_copy_is_waiting_with_its_lead_time_from_today_and_new_ids_for_its_chi
     ]
     found = expected_demand(snapshot([household("H1")], kids, reqs), 56)
     (copy,) = found.requests
-    assert copy.id == "expected R1" and is_expected(copy.id) and not is_expected("R1")
+    assert copy.id == f"{EXPECTED_PREFIX}R1" == "expected R1"
     assert copy.status == "waiting" and copy.allow_relaxations == [] and copy.urgency == "planned"
     assert copy.needed_by == TODAY + dt.timedelta(days=10) and copy.received_on == TODAY
     assert copy.children == ["expected R1 C1", "expected R1 C2"]
