@@ -577,7 +577,9 @@ def optimised_nightly(
     def policy(state: State) -> None:
         if not state.waiting:
             return
-        index = state.index() if not expected_demand else SnapshotIndex.build(state.with_history(), "replay night")
+        index = state.index()
+        if expected_demand:  # the history adds requests and children only: the day's table rows are lent
+            index = SnapshotIndex.build(state.with_history(), "replay night", index)
         answer = solve_batch(index, settings)
         state.place(
             [
