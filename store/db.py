@@ -258,6 +258,7 @@ class Database:
         )
         #: SQLite only: sessions whose connections never wait for the write lock (``database is locked`` at
         #: once instead), for work done on the event loop, which must not stall behind another writer.
+        self.nowait_engine: Engine | None = None
         self.nowait_sessions: sessionmaker[Session] | None = None
         if self.is_sqlite and self.url.database not in (None, "", ":memory:") and "memory" not in str(self.url):
             self.nowait_engine = make_engine(self.url, sqlite_busy_timeout_s=0, **engine_kwargs)
@@ -284,5 +285,5 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
-        if self.nowait_sessions is not None:
+        if self.nowait_engine is not None:
             self.nowait_engine.dispose()
