@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from constraints.base import Home, Part, Rule, any_child
+from constraints.base import Home, Part, Parts, Rule
 from domain.tables import BoolArray, HouseholdTable
 
 
-def violations(part: Part, table: HouseholdTable) -> BoolArray:
-    return any_child(part, table, lambda c: (c.age < table.age_min) | (c.age > table.age_max))
+def violations(parts: Parts, table: HouseholdTable) -> BoolArray:
+    return parts.any_child((parts.ages < table.age_min) | (parts.ages > table.age_max))
 
 
 def check(part: Part, home: Home) -> str | None:
@@ -25,7 +25,7 @@ RULE = Rule(
     title="Approved ages",
     legal_basis="Fostering Services (England) Regulations 2011, reg. 27(5) (terms of approval)",
     reason_template="approved for ages {age_min}-{age_max}; {child} is {age} on {needed_by}",
-    violations=violations,
+    over_parts=violations,
     check=check,
     reason_key=lambda part, table: table.age_min * 1000 + table.age_max,
     relaxable_by="nominated_officer",

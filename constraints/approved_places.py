@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from constraints.base import Home, Part, Rule, exemption_applies, exemption_applies_mask
+from constraints.base import Home, Part, Parts, Rule, exemption_applies, exemption_applies_mask, exemption_applies_rows
 from domain.tables import BoolArray, HouseholdTable, IntArray
 
 
-def violations(part: Part, table: HouseholdTable) -> BoolArray:
-    limit = np.where(exemption_applies_mask(part, table), table.exemption_max, table.max_children)
-    result: BoolArray = table.n_current + part.size > limit
+def violations(parts: Parts, table: HouseholdTable) -> BoolArray:
+    limit = np.where(exemption_applies_rows(parts, table), table.exemption_max, table.max_children)
+    result: BoolArray = table.n_current + parts.sizes > limit
     return result
 
 
@@ -37,7 +37,7 @@ RULE = Rule(
     title="Approved number of children",
     legal_basis="Fostering Services (England) Regulations 2011, reg. 27(5) (terms of approval)",
     reason_template="approved for {max_children} children; {current} already there + {placed} to place",
-    violations=violations,
+    over_parts=violations,
     check=check,
     reason_key=reason_key,
     relaxable_by="nominated_officer",

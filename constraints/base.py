@@ -3,7 +3,9 @@
 A hard rule judges a *part*: the children of one placement request going to one household together
 (the whole sibling group, or one part of a split). It has two checks that must always agree:
 
-* ``violations(part, table)``: vectorised over every household (numpy), used to filter candidates;
+* ``violations(parts, table)``: vectorised over every household and over any number of parts at once
+  (numpy, a parts x households matrix), used to filter candidates; ``Rule.violations(part, table)`` asks
+  it about one part;
 * ``check(part, household, current)``: scalar, for one household with an explicit list of the children
   already there (in a batch, other requests' children are added to it), used by ``matching/validate.py``
   and to write the reason a duty worker reads.
@@ -15,8 +17,10 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from domain.ages import age_on, short_date
 from domain.snapshot import Child, CurrentChild, Household, Request, Snapshot
@@ -120,7 +124,7 @@ class Home:
         return cls(household, tuple(household.current_children))
 
 
-Violations = Callable[[Part, HouseholdTable], BoolArray]
+Violations = Callable[["Parts", HouseholdTable], BoolArray]
 Check = Callable[[Part, Home], str | None]
 RelaxableWhere = Callable[[Part, HouseholdTable], BoolArray]
 RelaxableOne = Callable[[Part, Household], bool]
@@ -139,7 +143,9 @@ class Rule:
     title: str
     legal_basis: str
     reason_template: str
-    violations: Violations
+    #: The vectorised check over several parts: ``result[p, h]`` is True when household ``h`` breaks the rule
+    #: for ``parts.items[p]``.
+    over_parts: Violations
     check: Check
     relaxable_by: str | None = None
     relaxation: str | None = None
@@ -148,6 +154,11 @@ class Rule:
     relaxable_one: RelaxableOne | None = field(default=None)
     reason_key: ReasonKey | None = field(default=None)
     explain_many: ExplainMany | None = field(default=None)
+
+    def violations(self, part: Part, table: HouseholdTable) -> BoolArray:
+        """True where the household breaks this rule for ``part`` (the vectorised check on one part)."""
+        result: BoolArray = self.over_parts(Parts((part,)), table)[0]
+        return result
 
     def reasons(self, part: Part, table: HouseholdTable, positions: IntArray) -> list[str]:
         """The reason text for each household at ``positions`` (all of which break this rule).
@@ -206,23 +217,76 @@ class Rule:
         return self.relaxable_one is None or self.relaxable_one(part, household)
 
 
-def any_child(part: Part, table: HouseholdTable, test: Callable[[NewChild], BoolArray]) -> BoolArray:
-    """True where ``test`` is true for at least one child of the part."""
-    result = np.zeros(len(table), dtype=bool)
-    for child in part.children:
-        result |= test(child)
-    return result
+@dataclass(frozen=True, eq=False)
+class Parts:
+    """Several parts judged at once: a rule answers for all of them over every household in one parts x
+    households matrix, so its numpy calls are made once for the lot rather than once per part (the
+    simulation judges about 23 parts against 200 households at each step, where a call costs more than its
+    arithmetic). Values of the parts are columns ``(P, 1)``, of their children ``(C, 1)``, so that they
+    broadcast against the table's arrays ``(H,)``."""
 
+    items: tuple[Part, ...]
 
-def unmet(part: Part, offered: IntArray, wanted: Callable[[NewChild], int]) -> BoolArray:
-    """True where a child of the part wants a bit (``wanted``, a mask) that ``offered`` lacks. Children who
-    want nothing, most of them, cost no array work."""
-    result = np.zeros(len(offered), dtype=bool)
-    for child in part.children:
-        bits = wanted(child)
-        if bits:
-            result |= (bits & ~offered) != 0
-    return result
+    def __post_init__(self) -> None:
+        if any(part.size == 0 for part in self.items):
+            raise ValueError("a part places at least one child")
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    @cached_property
+    def children(self) -> tuple[NewChild, ...]:
+        """Every part's children, part after part: the rows of the per-child matrices."""
+        return tuple(child for part in self.items for child in part.children)
+
+    @cached_property
+    def _first_rows(self) -> IntArray | None:
+        """The first child row of each part; None when every part is one child (child rows are part rows)."""
+        if len(self.children) == len(self.items):
+            return None
+        sizes = np.asarray([part.size for part in self.items], dtype=np.int64)
+        starts: IntArray = np.concatenate(([0], np.cumsum(sizes[:-1])))
+        return starts
+
+    def per_part(self, value: Callable[[Part], int], dtype: type = np.int64) -> NDArray[Any]:
+        """A ``(P, 1)`` column of ``value`` for each part."""
+        return np.fromiter((value(p) for p in self.items), dtype=dtype, count=len(self.items))[:, None]
+
+    def per_child(self, value: Callable[[NewChild], int], dtype: type = np.int64) -> NDArray[Any]:
+        """A ``(C, 1)`` column of ``value`` for each child of each part."""
+        return np.fromiter((value(c) for c in self.children), dtype=dtype, count=len(self.children))[:, None]
+
+    @cached_property
+    def ages(self) -> IntArray:
+        """Each child's age on its request's needed-by date, ``(C, 1)``."""
+        return self.per_child(lambda c: c.age)
+
+    @cached_property
+    def sizes(self) -> IntArray:
+        """Children in each part, ``(P, 1)``."""
+        return self.per_part(lambda p: p.size)
+
+    def any_child(self, rows: BoolArray) -> BoolArray:
+        """Child rows ``(C, H)`` to part rows ``(P, H)``: True where it is True for a child of the part."""
+        if self._first_rows is None:
+            return rows
+        result: BoolArray = np.logical_or.reduceat(rows, self._first_rows, axis=0)
+        return result
+
+    def named_by(self, table: HouseholdTable, child_index: dict[str, IntArray]) -> BoolArray:
+        """``(C, H)``: True where the household's list behind ``child_index`` names the child."""
+        rows = np.zeros((len(self.children), len(table)), dtype=bool)
+        for k, child in enumerate(self.children):
+            if child.id in child_index:  # most children are on no household's list: no array work for them
+                rows[k] = table.names(child_index, child.id)
+        return rows
+
+    def unmet(self, offered: IntArray, wanted: Callable[[NewChild], int]) -> BoolArray:
+        """``(P, H)``: True where a child of the part wants a bit (``wanted``, a mask) that ``offered`` lacks."""
+        bits = self.per_child(wanted)
+        if not bits.any():  # nobody wants anything, as for most children: no matrix to build
+            return np.zeros((len(self.items), len(offered)), dtype=bool)
+        return self.any_child((bits & ~offered) != 0)
 
 
 def words(value: str) -> str:
@@ -261,6 +325,15 @@ def exemption_applies_mask(part: Part, table: HouseholdTable) -> BoolArray:
     result: BoolArray = table.exemption_expires >= part.needed_by.toordinal()
     for child in part.children:
         result &= table.names(table.exemption_index, child.id)
+    return result
+
+
+def exemption_applies_rows(parts: Parts, table: HouseholdTable) -> BoolArray:
+    """``exemption_applies_mask`` of every part, ``(P, H)``."""
+    result = np.zeros((len(parts), len(table)), dtype=bool)
+    for p, part in enumerate(parts.items):
+        if all(child.id in table.exemption_index for child in part.children):  # rare: an exemption names them
+            result[p] = exemption_applies_mask(part, table)
     return result
 
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from constraints.base import Home, Part, Rule, listing, rooms_needed
+from constraints.base import Home, Part, Parts, Rule, listing, rooms_needed
 from domain.tables import BoolArray, HouseholdTable
 
 
-def violations(part: Part, table: HouseholdTable) -> BoolArray:
-    needed = np.where(table.shared_bedroom_allowed, rooms_needed(part, True), rooms_needed(part, False))
+def violations(parts: Parts, table: HouseholdTable) -> BoolArray:
+    shared, alone = parts.per_part(lambda p: rooms_needed(p, True)), parts.per_part(lambda p: rooms_needed(p, False))
+    needed = np.where(table.shared_bedroom_allowed, shared, alone)
     result: BoolArray = table.bedrooms_free < needed
     return result
 
@@ -34,7 +35,7 @@ RULE = Rule(
     legal_basis="National Minimum Standards for Fostering Services 2011, standard 10.6 (own bedroom "
     "unless sharing is suitable)",
     reason_template="{free} bedrooms free; {children} need {needed}",
-    violations=violations,
+    over_parts=violations,
     check=check,
     reason_key=lambda part, table: table.bedrooms_free * 2 + table.shared_bedroom_allowed,
 )

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from constraints.base import Home, Part, Rule, any_child, children_key, listing
+from constraints.base import Home, Part, Parts, Rule, children_key, listing
 from domain.tables import BoolArray, HouseholdTable
 
 
-def violations(part: Part, table: HouseholdTable) -> BoolArray:
-    return any_child(part, table, lambda c: table.names(table.do_not_place_index, c.id))
+def violations(parts: Parts, table: HouseholdTable) -> BoolArray:
+    return parts.any_child(parts.named_by(table, table.do_not_place_index))
 
 
 def check(part: Part, home: Home) -> str | None:
@@ -22,7 +22,7 @@ RULE = Rule(
     title="Do not place",
     legal_basis="Safeguarding decision recorded on the household's file (Working Together to Safeguard Children 2023)",
     reason_template="{child} is on this household's do-not-place list",
-    violations=violations,
+    over_parts=violations,
     check=check,
     reason_key=lambda part, table: children_key(part, table, table.do_not_place_index),
 )

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from constraints.base import Home, Part, Rule, any_child, listing
+from constraints.base import Home, Part, Parts, Rule, listing
 from domain.tables import BoolArray, HouseholdTable
 from domain.vocab import GENDERS, bit_of
 
 
-def violations(part: Part, table: HouseholdTable) -> BoolArray:
+def violations(parts: Parts, table: HouseholdTable) -> BoolArray:
     restricted = table.genders_mask != 0
-    return any_child(part, table, lambda c: restricted & ((table.genders_mask & bit_of(GENDERS, c.child.gender)) == 0))
+    gender = parts.per_child(lambda c: bit_of(GENDERS, c.child.gender))
+    return parts.any_child(restricted & ((table.genders_mask & gender) == 0))
 
 
 def check(part: Part, home: Home) -> str | None:
@@ -29,7 +30,7 @@ RULE = Rule(
     title="Approved genders",
     legal_basis="Fostering Services (England) Regulations 2011, reg. 27(5) (terms of approval)",
     reason_template="approved for {genders} children only; {child} is {gender}",
-    violations=violations,
+    over_parts=violations,
     check=check,
     reason_key=lambda part, table: table.genders_mask,
     relaxable_by="nominated_officer",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from constraints.base import Home, Part, Rule
+from constraints.base import Home, Part, Parts, Rule
 from domain.ages import short_date
 from domain.snapshot import Household
 from domain.tables import BoolArray, HouseholdTable
@@ -17,8 +17,8 @@ def _reserved_for(household: Household) -> str | None:
     return household.hold.reserved_for_request if household.hold is not None else None
 
 
-def violations(part: Part, table: HouseholdTable) -> BoolArray:
-    held_for_other = table.on_hold & (table.reserved_for != table.code_of(part.request.id))
+def violations(parts: Parts, table: HouseholdTable) -> BoolArray:
+    held_for_other = table.on_hold & (table.reserved_for != parts.per_part(lambda p: table.code_of(p.request.id)))
     result: BoolArray = ~table.available_status | held_for_other
     return result
 
@@ -52,7 +52,7 @@ RULE = Rule(
     legal_basis="Fostering Services (England) Regulations 2011, reg. 22 (a placement only with an approved "
     "foster parent); the service's hold procedure",
     reason_template="not available: {status} | on hold ({reason}) until {until}, kept for request {request}",
-    violations=violations,
+    over_parts=violations,
     check=check,
     relaxable_by="team_manager",
     relaxation="release of the hold",

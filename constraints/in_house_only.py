@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from constraints.base import Home, Part, Rule
+from constraints.base import Home, Part, Parts, Rule
 from domain.tables import BoolArray, HouseholdTable
 
 
-def violations(part: Part, table: HouseholdTable) -> BoolArray:
-    if not part.request.in_house_only:
-        return np.zeros(len(table), dtype=bool)
-    return table.ifa.copy()
+def violations(parts: Parts, table: HouseholdTable) -> BoolArray:
+    result: BoolArray = parts.per_part(lambda p: p.request.in_house_only, bool) & table.ifa
+    return result
 
 
 def check(part: Part, home: Home) -> str | None:
@@ -25,7 +24,7 @@ RULE = Rule(
     title="In-house carers only",
     legal_basis="Children Act 1989, s.22C (sufficiency duty; the council's placement decision)",
     reason_template="an independent agency (IFA) household; this request is for in-house carers only",
-    violations=violations,
+    over_parts=violations,
     check=check,
     reason_key=lambda part, table: np.zeros(len(table), dtype=np.int64),
 )

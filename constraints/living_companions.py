@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from constraints.base import Home, NewChild, Part, Rule, listing, unique_where
+from constraints.base import Home, NewChild, Part, Parts, Rule, listing, unique_where
 from domain.tables import BoolArray, HouseholdTable
 
 
@@ -45,20 +45,22 @@ def _within_part(part: Part) -> list[str]:
     return clashes
 
 
-def violations(part: Part, table: HouseholdTable) -> BoolArray:
-    if _within_part(part):
-        return np.ones(len(table), dtype=bool)
-    result: BoolArray = table.current_has_solo.copy()
-    for child in part.children:
-        need = child.child.living_companions
-        if need == "solo":
-            result |= table.n_current > 0
-        elif need == "only_older":
-            result |= table.current_min_age <= child.age
-        elif need == "only_younger":
-            result |= table.current_max_age >= child.age
-        result |= child.age <= table.current_max_only_older_age
-        result |= child.age >= table.current_min_only_younger_age
+def violations(parts: Parts, table: HouseholdTable) -> BoolArray:
+    ages = parts.ages
+
+    def needs(need: str) -> BoolArray:
+        wanted: BoolArray = parts.per_child(lambda c: c.child.living_companions == need, bool)
+        return wanted
+
+    rows = (
+        (needs("solo") & (table.n_current > 0))
+        | (needs("only_older") & (table.current_min_age <= ages))
+        | (needs("only_younger") & (table.current_max_age >= ages))
+        | (ages <= table.current_max_only_older_age)
+        | (ages >= table.current_min_only_younger_age)
+    )
+    within = parts.per_part(lambda p: bool(_within_part(p)), bool)
+    result: BoolArray = within | table.current_has_solo | parts.any_child(rows)
     return result
 
 
@@ -101,7 +103,7 @@ RULE = Rule(
     legal_basis="Care Planning, Placement and Case Review (England) Regulations 2010, reg. 9 and the "
     "child's placement plan (who the child may live with)",
     reason_template="{child} must live alone | only with older children | only with younger children",
-    violations=violations,
+    over_parts=violations,
     check=check,
     # With no child already there, only the clashes inside the part remain: the same for every household.
     reason_key=lambda part, table: unique_where(table, np.zeros(len(table), dtype=np.int64), table.n_current > 0),

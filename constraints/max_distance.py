@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import numpy as np
 
-from constraints.base import Home, Part, Rule
+from constraints.base import Home, Part, Parts, Rule
 from domain.geo import haversine_km
 from domain.tables import BoolArray, HouseholdTable, IntArray
 
 
-def violations(part: Part, table: HouseholdTable) -> BoolArray:
-    result = np.zeros(len(table), dtype=bool)
-    for child in part.children:
-        if child.child.location is not None:
-            result |= table.km_from(child.child.location.lat, child.child.location.lon) > part.distance_limit_km
-    return result
+def violations(parts: Parts, table: HouseholdTable) -> BoolArray:
+    rows = np.zeros((len(parts.children), len(table)), dtype=bool)
+    k = 0
+    for part in parts.items:
+        for child in part.children:
+            if child.child.location is not None:  # a child with no location passes
+                rows[k] = table.km_from(child.child.location.lat, child.child.location.lon) > part.distance_limit_km
+            k += 1
+    return parts.any_child(rows)
 
 
 def _shown(km: float, limit: float) -> str:
@@ -73,7 +76,7 @@ RULE = Rule(
     title="Distance from home",
     legal_basis="Children Act 1989, s.22C(7)-(9) (a placement near home, not disrupting education)",
     reason_template="{km} km from {child}'s home; the limit is {limit} km",
-    violations=violations,
+    over_parts=violations,
     check=check,
     explain_many=explain_many,
     relaxable_by="team_manager",

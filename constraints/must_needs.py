@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from constraints.base import Home, Part, Rule, listing, unmet, words
+from constraints.base import Home, Part, Parts, Rule, listing, words
 from domain.snapshot import Child
 from domain.tables import BoolArray, HouseholdTable, capabilities
 from domain.vocab import MUST_COMMUNICATION, SKILLS, mask_of
@@ -13,8 +13,8 @@ def must_have(child: Child) -> set[str]:
     return set(child.needs.must) | (set(child.communication) & MUST_COMMUNICATION)
 
 
-def violations(part: Part, table: HouseholdTable) -> BoolArray:
-    return unmet(part, table.capabilities_mask, lambda c: mask_of(SKILLS, must_have(c.child)))
+def violations(parts: Parts, table: HouseholdTable) -> BoolArray:
+    return parts.unmet(table.capabilities_mask, lambda c: mask_of(SKILLS, must_have(c.child)))
 
 
 def check(part: Part, home: Home) -> str | None:
@@ -33,7 +33,7 @@ RULE = Rule(
     legal_basis="Care Planning, Placement and Case Review (England) Regulations 2010, reg. 9 and "
     "Equality Act 2010 (the placement must meet the child's assessed needs)",
     reason_template="cannot offer what is needed: {child} must have {need}",
-    violations=violations,
+    over_parts=violations,
     check=check,
     reason_key=lambda part, table: table.capabilities_mask,
 )

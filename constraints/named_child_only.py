@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from constraints.base import Home, Part, Rule, any_child, children_key, listing
+from constraints.base import Home, Part, Parts, Rule, children_key, listing
 from domain.tables import BoolArray, HouseholdTable
 
 
-def violations(part: Part, table: HouseholdTable) -> BoolArray:
-    return any_child(part, table, lambda c: table.connected & ~table.names(table.named_children_index, c.id))
+def violations(parts: Parts, table: HouseholdTable) -> BoolArray:
+    return parts.any_child(table.connected & ~parts.named_by(table, table.named_children_index))
 
 
 def check(part: Part, home: Home) -> str | None:
@@ -28,7 +28,7 @@ RULE = Rule(
     legal_basis="Care Planning, Placement and Case Review (England) Regulations 2010, reg. 24 and "
     "Fostering Services (England) Regulations 2011, reg. 27 (approval for a named child)",
     reason_template="family and friends carers approved for named children only; {child} is not named",
-    violations=violations,
+    over_parts=violations,
     check=check,
     reason_key=lambda part, table: children_key(part, table, table.named_children_index),
 )

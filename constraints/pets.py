@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from constraints.base import Home, Part, Rule, any_child, listing
+from constraints.base import Home, Part, Parts, Rule, listing
 from domain.tables import BoolArray, HouseholdTable
 
 
-def violations(part: Part, table: HouseholdTable) -> BoolArray:
-    return any_child(part, table, lambda c: table.has_pets & (c.child.pets == "none"))
+def violations(parts: Parts, table: HouseholdTable) -> BoolArray:
+    return parts.any_child(table.has_pets & parts.per_child(lambda c: c.child.pets == "none", bool))
 
 
 def check(part: Part, home: Home) -> str | None:
@@ -24,6 +24,6 @@ RULE = Rule(
     legal_basis="Care Planning, Placement and Case Review (England) Regulations 2010, reg. 9 (the "
     "placement must meet the child's health needs, e.g. allergy or fear)",
     reason_template="has pets ({pets}); {child} cannot live with animals",
-    violations=violations,
+    over_parts=violations,
     check=check,
 )

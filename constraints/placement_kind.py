@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import numpy as np
-
-from constraints.base import Home, Part, Rule, listing, words
+from constraints.base import Home, Part, Parts, Rule, listing, words
 from domain.tables import BoolArray, HouseholdTable
 from domain.vocab import PLACEMENT_KINDS, bit_of
 
 
-def violations(part: Part, table: HouseholdTable) -> BoolArray:
-    result: BoolArray = (table.kinds_mask & bit_of(PLACEMENT_KINDS, part.request.kind)) == 0
-    return np.asarray(result, dtype=bool)
+def violations(parts: Parts, table: HouseholdTable) -> BoolArray:
+    result: BoolArray = (table.kinds_mask & parts.per_part(lambda p: bit_of(PLACEMENT_KINDS, p.request.kind))) == 0
+    return result
 
 
 def check(part: Part, home: Home) -> str | None:
@@ -30,7 +28,7 @@ RULE = Rule(
     title="Kind of placement",
     legal_basis="Fostering Services (England) Regulations 2011, reg. 27(5) (terms of approval)",
     reason_template="approved for {kinds}; this is a {kind} placement",
-    violations=violations,
+    over_parts=violations,
     check=check,
     reason_key=lambda part, table: table.kinds_mask,
     relaxable_by="nominated_officer",

@@ -3,9 +3,7 @@ with harm to animals (DESIGN.md precise readings 8 and 11)."""
 
 from __future__ import annotations
 
-import numpy as np
-
-from constraints.base import Home, NewChild, Part, Rule, listing, unique_where, words
+from constraints.base import Home, NewChild, Part, Parts, Rule, listing, unique_where, words
 from domain.tables import BoolArray, HouseholdTable, IntArray
 from domain.vocab import RISKS, mask_of
 
@@ -28,19 +26,18 @@ def _sibling_clash(part: Part) -> list[str]:
     ]
 
 
-def violations(part: Part, table: HouseholdTable) -> BoolArray:
-    if _sibling_clash(part):
-        return np.ones(len(table), dtype=bool)
-    result = np.zeros(len(table), dtype=bool)
-    for child in part.children:
-        risks = child.child.risks_to_others
-        if risks:
-            result |= (mask_of(RISKS, risks) & ~table.manages_mask) != 0
-        if ANIMAL_HARM in risks:
-            result |= table.has_pets
-        if SEXUAL_HARM in risks:
-            result |= table.current_min_age < child.age
-        result |= child.age < table.current_max_sexual_harm_age
+def violations(parts: Parts, table: HouseholdTable) -> BoolArray:
+    ages = parts.ages
+    risks = parts.per_child(lambda c: mask_of(RISKS, c.child.risks_to_others))
+    animal_harm = parts.per_child(lambda c: ANIMAL_HARM in c.child.risks_to_others, bool)
+    rows = (
+        ((risks & ~table.manages_mask) != 0)
+        | (animal_harm & table.has_pets)
+        | (parts.per_child(_harms, bool) & (table.current_min_age < ages))
+        | (ages < table.current_max_sexual_harm_age)
+    )
+    clash = parts.per_part(lambda p: bool(_sibling_clash(p)), bool)
+    result: BoolArray = clash | parts.any_child(rows)
     return result
 
 
@@ -91,7 +88,7 @@ RULE = Rule(
     legal_basis="Fostering Services (England) Regulations 2011, reg. 11 and National Minimum Standards "
     "2011, standard 15 (matching must safeguard every child in the household)",
     reason_template="not approved to manage {risk} ({child}) | {child} would live with a younger child",
-    violations=violations,
+    over_parts=violations,
     check=check,
     reason_key=reason_key,
 )

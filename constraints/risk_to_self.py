@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from constraints.base import Home, Part, Rule, listing, unmet, words
+from constraints.base import Home, Part, Parts, Rule, listing, words
 from domain.tables import BoolArray, HouseholdTable
 from domain.vocab import RISKS, mask_of
 
 
-def violations(part: Part, table: HouseholdTable) -> BoolArray:
-    return unmet(part, table.manages_mask, lambda c: mask_of(RISKS, c.child.risks_to_self))
+def violations(parts: Parts, table: HouseholdTable) -> BoolArray:
+    return parts.unmet(table.manages_mask, lambda c: mask_of(RISKS, c.child.risks_to_self))
 
 
 def check(part: Part, home: Home) -> str | None:
@@ -27,7 +27,7 @@ RULE = Rule(
     legal_basis="Fostering Services (England) Regulations 2011, reg. 22 and Care Planning Regulations "
     "2010, reg. 9 (the placement must meet the child's needs and keep them safe)",
     reason_template="not approved to manage {risk} ({child})",
-    violations=violations,
+    over_parts=violations,
     check=check,
     reason_key=lambda part, table: table.manages_mask,
 )

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from constraints.base import Home, Part, Rule
+from constraints.base import Home, Part, Parts, Rule
 from domain.tables import BoolArray, HouseholdTable
 
 
-def violations(part: Part, table: HouseholdTable) -> BoolArray:
-    result: BoolArray = part.size > table.max_sibling_group
+def violations(parts: Parts, table: HouseholdTable) -> BoolArray:
+    result: BoolArray = parts.sizes > table.max_sibling_group
     return result
 
 
@@ -25,7 +25,7 @@ RULE = Rule(
     title="Sibling approval",
     legal_basis="Fostering Services (England) Regulations 2011, reg. 27(5) (terms of approval)",
     reason_template="approved for sibling groups of up to {max_sibling_group}; {size} siblings to place",
-    violations=violations,
+    over_parts=violations,
     check=check,
     reason_key=lambda part, table: table.max_sibling_group,
     relaxable_by="nominated_officer",

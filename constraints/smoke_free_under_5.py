@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from constraints.base import Home, Part, Rule, any_child, listing
+from constraints.base import Home, Part, Parts, Rule, listing
 from domain.tables import BoolArray, HouseholdTable
 
 #: Children younger than this are not placed with smokers (Fostering Network and council smoking policy).
 SMOKE_FREE_BELOW_AGE = 5
 
 
-def violations(part: Part, table: HouseholdTable) -> BoolArray:
-    return any_child(part, table, lambda c: table.smoking & (c.age < SMOKE_FREE_BELOW_AGE))
+def violations(parts: Parts, table: HouseholdTable) -> BoolArray:
+    return parts.any_child(table.smoking & (parts.ages < SMOKE_FREE_BELOW_AGE))
 
 
 def check(part: Part, home: Home) -> str | None:
@@ -28,7 +28,7 @@ RULE = Rule(
     legal_basis="National Minimum Standards for Fostering Services 2011, standard 10 (a safe, healthy "
     "home); the council's smoking policy",
     reason_template="a smoking household; {child} is {age}",
-    violations=violations,
+    over_parts=violations,
     check=check,
     reason_key=lambda part, table: np.zeros(len(table), dtype=np.int64),
 )

@@ -4,21 +4,33 @@ from __future__ import annotations
 
 import numpy as np
 
-from constraints.base import Home, Part, Rule, exemption_applies, exemption_applies_mask, listing, part_groups
+from constraints.base import (
+    Home,
+    Part,
+    Parts,
+    Rule,
+    exemption_applies,
+    exemption_applies_mask,
+    exemption_applies_rows,
+    listing,
+    part_groups,
+)
 from domain.tables import BoolArray, HouseholdTable, IntArray
 
 #: The usual fostering limit (Children Act 1989, Schedule 7, para. 2).
 USUAL_LIMIT = 3
 
 
-def violations(part: Part, table: HouseholdTable) -> BoolArray:
-    total = table.n_current + part.size
-    one_group = table.n_current == 0
-    for group in part_groups(part):
-        one_group = one_group | (table.current_one_group == table.code_of(group))
-    exempt = exemption_applies_mask(part, table) & (total <= table.exemption_max)
+def violations(parts: Parts, table: HouseholdTable) -> BoolArray:
+    total = table.n_current + parts.sizes
+    one_group = np.zeros(total.shape, dtype=bool)
+    one_group |= table.n_current == 0
+    for p, part in enumerate(parts.items):
+        for group in part_groups(part):
+            one_group[p] |= table.current_one_group == table.code_of(group)
+    exempt = exemption_applies_rows(parts, table) & (total <= table.exemption_max)
     result: BoolArray = (total > USUAL_LIMIT) & ~one_group & ~exempt
-    return np.asarray(result, dtype=bool)
+    return result
 
 
 def check(part: Part, home: Home) -> str | None:
@@ -54,7 +66,7 @@ RULE = Rule(
     title="Usual fostering limit of three",
     legal_basis="Children Act 1989, Schedule 7 (the usual fostering limit and exemptions)",
     reason_template="would have {total} foster children, above the usual limit of 3, not one sibling group",
-    violations=violations,
+    over_parts=violations,
     check=check,
     reason_key=reason_key,
     relaxable_by="fostering_service_manager",

@@ -39,7 +39,7 @@ from constraints.registry import RULES
 from constraints.usual_fostering_limit import USUAL_LIMIT
 from domain.snapshot import Request, Snapshot
 from matching.answers import Placement
-from matching.candidates import near_positions, relaxable_matrix, rule_matrix, within_reach
+from matching.candidates import SMALL_TABLE, near_positions, relaxable_matrix, rule_matrix, within_reach
 from matching.expected import NO_EXPECTED_DEMAND, ExpectedDemand, expected_demand, with_expected
 from matching.index import SnapshotIndex
 from matching.rank import _parts
@@ -268,12 +268,14 @@ def build_candidates(
     coverage: list[list[list[NDArray[np.int64]]]] = []
     n_full = legal_pairs = 0
     waiting = [r for r in index.snapshot.requests if r.status == "waiting"]
+    parts_of = [_parts(index, request, index.part(request, request.children)) for request in waiting]
+    if len(table) < SMALL_TABLE:  # no table this small is cut for a part: every part's rules at once
+        index.prefetch_rule_matrices([part for some in parts_of for part in some])
     for r, request in enumerate(waiting):
-        whole = index.part(request, request.children)
         wanted = [table.position[h] for _, h in keep_extra.get(request.id, ()) if h in table.position]
         covering: list[list[NDArray[np.int64]]] = [[] for _ in request.children]
         coverage.append(covering)
-        for part in _parts(index, request, whole):
+        for part in parts_of[r]:
             near = near_positions(part, table)
             sub = table if near is None else table.subset(near)
             fails = index.rule_matrix(part) if near is None else rule_matrix(part, sub)

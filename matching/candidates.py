@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from constraints.base import Home, Part
+from constraints.base import Home, Part, Parts
 from constraints.registry import RULES
 from domain.geo import EARTH_RADIUS_KM
 from domain.tables import BoolArray, HouseholdTable
@@ -13,9 +13,15 @@ from domain.tables import BoolArray, HouseholdTable
 
 def rule_matrix(part: Part, table: HouseholdTable) -> BoolArray:
     """``result[r, h]`` is True when household ``h`` breaks rule ``RULES[r]`` for this part."""
-    if len(table) == 0:
-        return np.zeros((len(RULES), 0), dtype=bool)
-    return np.stack([rule.violations(part, table) for rule in RULES])
+    result: BoolArray = rule_matrices(Parts((part,)), table)[0]
+    return result
+
+
+def rule_matrices(parts: Parts, table: HouseholdTable) -> BoolArray:
+    """``result[p, r, h]`` is ``rule_matrix(parts.items[p], table)[r, h]``: many parts at once (see ``Parts``)."""
+    if len(table) == 0 or len(parts) == 0:
+        return np.zeros((len(parts), len(RULES), len(table)), dtype=bool)
+    return np.stack([rule.over_parts(parts, table) for rule in RULES], axis=1)
 
 
 def relaxable_matrix(part: Part, table: HouseholdTable) -> BoolArray:

@@ -5,13 +5,16 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from constraints.base import Part, distance_limit_km, make_part
-from constraints.registry import RULES_BY_ID
+from constraints.base import Part, Parts, distance_limit_km, make_part
+from constraints.registry import RULES, RULES_BY_ID
 from domain.errors import InputError, Problem
 from domain.snapshot import Child, Household, Request, Snapshot
 from domain.tables import BoolArray, HouseholdTable, build_household_table
-from matching.candidates import rule_matrix
+from matching.candidates import rule_matrices, rule_matrix
 from scoring.weights import weights_for
+
+#: Rule x part x household cells worked out in one ``rule_matrices`` call when prefetching (4 MB of booleans).
+PREFETCH_CELLS = 4_000_000
 
 
 @dataclass(frozen=True, eq=False)
@@ -79,6 +82,24 @@ class SnapshotIndex:
             found.flags.writeable = False
             self._rules[key] = found
         return found
+
+    def prefetch_rule_matrices(self, parts: Sequence[Part]) -> None:
+        """Work out ``rule_matrix`` for many of this snapshot's parts in a few calls over all of them at once
+        (``rule_matrices``), for ``rule_matrix`` to find: one call per rule instead of one per rule and part."""
+        todo: dict[tuple[str, tuple[str, ...]], Part] = {}
+        for part in parts:
+            if self.requests.get(part.request.id) is part.request:
+                key = (part.request.id, tuple(c.id for c in part.children))
+                if key not in self._rules:
+                    todo.setdefault(key, part)
+        keys = list(todo)
+        chunk = max(1, PREFETCH_CELLS // (len(RULES) * max(1, len(self.table))))
+        for start in range(0, len(keys), chunk):
+            some = keys[start : start + chunk]
+            found = rule_matrices(Parts(tuple(todo[key] for key in some)), self.table)
+            found.flags.writeable = False
+            for p, key in enumerate(some):
+                self._rules[key] = found[p]
 
     def part(self, request: Request, child_ids: Sequence[str]) -> Part:
         """The children ``child_ids`` of ``request`` as one part, ages on its needed-by date."""

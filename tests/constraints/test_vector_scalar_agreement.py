@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from constraints.base import Home, distance_limit_km, make_part
+from constraints.base import Home, Parts, distance_limit_km, make_part
 from constraints.registry import RULES
 from domain.tables import build_household_table
 from tests.builders import child, current_child, household, request, snapshot
@@ -94,3 +94,25 @@ def test_vectorised_and_scalar_checks_agree_on_every_household(rule: Any) -> Non
             for i, h in enumerate(snap.households):
                 reason = rule.check(part, Home.as_is(h))
                 assert bool(vector[i]) == (reason is not None), (rule.id, the_request.id, ids, h.id, reason)
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda rule: rule.id)
+def test_judging_many_parts_at_once_gives_each_part_its_own_answer(rule: Any) -> None:
+    """Every part of every request (groups of one to three, splits, one part per child) in one call: row
+    ``p`` is what the rule says of part ``p`` alone, whatever its neighbours in the call."""
+    snap = snapshot(HOUSEHOLDS, CHILDREN, REQUESTS)
+    table = build_household_table(list(snap.households))
+    children = {c.id: c for c in snap.children}
+    parts = [
+        make_part(children, r, ids, distance_limit_km(r, snap))
+        for r in snap.requests
+        for ids in [r.children, *([c] for c in r.children)]
+    ]
+    assert len({p.size for p in parts}) > 1  # mixed sizes: the child rows do not line up with the part rows
+    together = rule.over_parts(Parts(tuple(parts)), table)
+    assert together.shape == (len(parts), len(HOUSEHOLDS))
+    for p, part in enumerate(parts):
+        assert together[p].tolist() == rule.violations(part, table).tolist(), (rule.id, part.request.id, part.ids)
+    # The other way round too: reversed, each part still gets its own row.
+    backwards = rule.over_parts(Parts(tuple(reversed(parts))), table)
+    assert backwards[::-1].tolist() == together.tolist()

@@ -43,6 +43,24 @@ def test_vectorised_and_scalar_checks_agree_on_every_part(snapshot: Snapshot) ->
 
 @PROPERTY_SETTINGS
 @given(snapshots())
+def test_every_part_judged_at_once_is_judged_as_alone(snapshot: Snapshot) -> None:
+    """The batch works out every part's rule matrix in one call (``prefetch_rule_matrices``); each must be the
+    matrix of that part judged alone, for every subset of every request's children."""
+    parts = []
+    for request in snapshot.requests:
+        for size in range(1, len(request.children) + 1):
+            parts += [(request, list(combo)) for combo in itertools.combinations(request.children, size)]
+    alone = SnapshotIndex.build(snapshot)
+    together = SnapshotIndex.build(snapshot)
+    together.prefetch_rule_matrices([together.part(request, ids) for request, ids in parts])
+    assert len(together._rules) == len({(request.id, tuple(ids)) for request, ids in parts})  # kept, not redone
+    for request, ids in parts:
+        expected = rule_matrix(alone.part(request, ids), alone.table)
+        assert together.rule_matrix(together.part(request, ids)).tolist() == expected.tolist(), (request.id, ids)
+
+
+@PROPERTY_SETTINGS
+@given(snapshots())
 def test_no_option_breaks_a_rule_and_every_exclusion_is_true(snapshot: Snapshot) -> None:
     index = SnapshotIndex.build(snapshot)
     for request in snapshot.requests:
