@@ -5,18 +5,29 @@ from __future__ import annotations
 import numpy as np
 
 from constraints.base import Home, Part, Parts, Rule
-from domain.geo import haversine_km
+from domain.geo import DOT_PRODUCT_SLACK_KM, cos_of_km, haversine_km, haversine_km_many, unit_vector
 from domain.tables import BoolArray, HouseholdTable, IntArray
 
 
 def violations(parts: Parts, table: HouseholdTable) -> BoolArray:
+    """One dot product of unit vectors per child and household settles every household but those within
+    ``DOT_PRODUCT_SLACK_KM`` of the limit; only those get the exact haversine (the scalar check's distance)."""
     rows = np.zeros((len(parts.children), len(table)), dtype=bool)
-    k = 0
-    for part in parts.items:
-        for child in part.children:
-            if child.child.location is not None:  # a child with no location passes
-                rows[k] = table.km_from(child.child.location.lat, child.child.location.lon) > part.distance_limit_km
-            k += 1
+    located = [
+        (k, child.child.location, part.distance_limit_km)
+        for k, (part, child) in enumerate((part, child) for part in parts.items for child in part.children)
+        if child.child.location is not None  # a child with no location passes
+    ]
+    if not located or len(table) == 0:
+        return parts.any_child(rows)
+    dots = np.stack([unit_vector(where.lat, where.lon) for _, where, _ in located]) @ table.unit_xyz.T
+    for (k, where, limit), dot in zip(located, dots, strict=True):
+        far = dot < cos_of_km(limit + DOT_PRODUCT_SLACK_KM)
+        unsure = np.flatnonzero(~far & (dot <= cos_of_km(limit - DOT_PRODUCT_SLACK_KM)))
+        if unsure.size:
+            km = haversine_km_many(where.lat, where.lon, table.lat_rad[unsure], table.lon_rad[unsure])
+            far[unsure] = km > limit
+        rows[k] = far
     return parts.any_child(rows)
 
 

@@ -8,6 +8,23 @@ from numpy.typing import NDArray
 EARTH_RADIUS_KM = 6371.0088
 
 
+#: Slack in km when the dot product of two unit vectors settles which side of a distance limit a point is
+#: on: far more than the dot product's float error (well under a metre), so only points this near the limit
+#: need the exact haversine.
+DOT_PRODUCT_SLACK_KM = 1.0
+
+
+def unit_vector(lat: float, lon: float) -> NDArray[np.float64]:
+    """The point (degrees) as a unit vector from the Earth's centre."""
+    la, lo = np.radians(lat), np.radians(lon)
+    return np.array([np.cos(la) * np.cos(lo), np.cos(la) * np.sin(lo), np.sin(la)])
+
+
+def cos_of_km(km: float) -> float:
+    """The cosine of the angle at the Earth's centre that ``km`` of great circle spans (0 to half the Earth)."""
+    return float(np.cos(min(np.pi, max(0.0, km) / EARTH_RADIUS_KM)))
+
+
 def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     """Distance in km between two points given in degrees."""
     # The vectorised path on one element, so that the scalar and vectorised checks agree to the last bit

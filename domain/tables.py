@@ -108,8 +108,9 @@ class HouseholdTable:
     base_positions: IntArray | None = None
     #: Each household's row of values, kept so that the next table can reuse it (a cut table keeps none).
     rows: tuple[_Row, ...] = ()
-    #: Distances from a point (degrees) to every household, worked out once per point: the distance rule
-    #: and the distance score both need them, and siblings (and the parts of a split) share a home.
+    #: Distances from a point (degrees) to every household, worked out once per point: the distance rule's
+    #: reasons need them for most households of a large table at once, and siblings (and the parts of a
+    #: split) share a home. The rule's check and the score need fewer (see their modules).
     _km_from: dict[tuple[float, float], FloatArray] = field(default_factory=dict, init=False, repr=False)
 
     def __len__(self) -> int:

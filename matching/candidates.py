@@ -7,7 +7,7 @@ from numpy.typing import NDArray
 
 from constraints.base import Home, Part, Parts
 from constraints.registry import RULES
-from domain.geo import EARTH_RADIUS_KM
+from domain.geo import DOT_PRODUCT_SLACK_KM, cos_of_km, unit_vector
 from domain.tables import BoolArray, HouseholdTable
 
 
@@ -46,8 +46,6 @@ SUBSET_WORTH_IT = 0.3
 #: Below this many households the pre-filter is not run: checking every rule over the whole table costs less
 #: than the filter and the cut (measured on the county fixture's simulation, about 190 households).
 SMALL_TABLE = 1000
-#: Slack on the dot-product distance pre-filter, in km, so float error never drops a household at the limit.
-PREFILTER_SLACK_KM = 1.0
 #: Rules cheap enough to run over every household before cutting the table (simple array comparisons).
 CHEAP_RULES = frozenset(
     {"household_available", "placement_kind", "age_range", "approved_places", "sibling_approval", "bedrooms"}
@@ -60,13 +58,10 @@ def within_reach(part: Part, table: HouseholdTable) -> BoolArray:
     keep = np.ones(len(table), dtype=bool)
     if "max_distance" in part.request.allow_relaxations:
         return keep
-    threshold = np.cos(min(np.pi, (part.distance_limit_km + PREFILTER_SLACK_KM) / EARTH_RADIUS_KM))
+    threshold = cos_of_km(part.distance_limit_km + DOT_PRODUCT_SLACK_KM)
     for where in (c.child.location for c in part.children):
-        if where is None:
-            continue
-        lat, lon = np.radians(where.lat), np.radians(where.lon)
-        point = np.array([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)])
-        keep &= table.unit_xyz @ point >= threshold
+        if where is not None:
+            keep &= table.unit_xyz @ unit_vector(where.lat, where.lon) >= threshold
     return keep
 
 

@@ -36,6 +36,7 @@ from numpy.typing import NDArray
 
 from constraints.registry import RULES
 from domain.ages import age_on
+from domain.geo import haversine_km
 from domain.load import load_snapshot
 from domain.snapshot import Approval, Child, CurrentChild, Hold, Household, Location, Request, Snapshot
 from domain.vocab import CARER_TYPES, SKILLS
@@ -1050,7 +1051,7 @@ class Replication:
             for p in match.placements:
                 homes.setdefault(p.household_id, []).append(kids[p.child_id])
             for hid, group in homes.items():
-                self._place_in(hid, group, t1, waiting.request.id, index)
+                self._place_in(hid, group, t1, waiting.request.id)
             if len(waiting.children) > 1:
                 self.step_metrics[M["sibling_groups_resolved"]] += 1
                 self.step_metrics[M["sibling_groups_together"]] += len(homes) == 1
@@ -1077,10 +1078,10 @@ class Replication:
                     Breach("", hid, "capacity", f"{rooms} rooms taken, {index.household(hid).bedrooms_free} free")
                 )
 
-    def _place_in(self, hid: str, group: list[SimChild], day: int, request_id: str, index: SnapshotIndex) -> None:
+    def _place_in(self, hid: str, group: list[SimChild], day: int, request_id: str) -> None:
         sim = self.households[hid]
         category = {"in_house": "in_house", "connected": "kinship", "ifa": "ifa_pool"}[sim.kind]
-        position = index.table.position[hid]
+        home = sim.base.location
         key = f"{request_id}:{hid}"
         for child in group:
             band = age_band(self._age(child, day))
@@ -1090,8 +1091,7 @@ class Replication:
             child.category, child.household = category, hid
             child.group = child.child.sibling_group
             where = child.child.location
-            # The distance rule worked these out for the batch: the same km, read from the table.
-            distance = float(index.table.km_from(where.lat, where.lon)[position]) if where is not None else 0.0
+            distance = haversine_km(where.lat, where.lon, home.lat, home.lon) if where is not None else 0.0
             self._count_placement(distance)
             child.placements += 1
             metric = {"in_house": "matched_in_house", "kinship": "matched_kinship", "ifa_pool": "matched_ifa_pool"}

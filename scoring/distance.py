@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from constraints.base import Part
-from domain.geo import haversine_km
+from domain.geo import haversine_km, haversine_km_many
 from domain.snapshot import Household
 from domain.tables import HouseholdTable, IntArray
 from scoring.base import Criterion, ScoringContext, as_points, zeros
@@ -25,7 +25,8 @@ def points(part: Part, table: HouseholdTable, idx: IntArray, ctx: ScoringContext
     for child in part.children:
         if child.child.location is None:
             continue
-        km = table.km_from(child.child.location.lat, child.child.location.lon)[idx]
+        where = child.child.location
+        km = haversine_km_many(where.lat, where.lon, table.lat_rad[idx], table.lon_rad[idx])  # the usable only
         total += as_points(_child_points(km, part.distance_limit_km, ctx))
     return total
 

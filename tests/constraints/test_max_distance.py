@@ -6,9 +6,11 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from constraints.base import DEFAULT_MAX_DISTANCE_KM
+from constraints.base import DEFAULT_MAX_DISTANCE_KM, Home, Parts, make_part
+from constraints.registry import RULES_BY_ID
 from domain.geo import EARTH_RADIUS_KM, haversine_km
-from tests.builders import child, household, request
+from domain.tables import build_household_table
+from tests.builders import child, household, request, snapshot
 from tests.constraints.judge import judge
 
 HOME_LAT, HOME_LON = 52.6369, -1.1398
@@ -122,3 +124,26 @@ def test_measured_from_the_households_own_location() -> None:
     verdict = judge("max_distance", far_home, [child(name="Amira")], request(max_distance_km=80))
     assert verdict.broken
     assert verdict.reason is not None and verdict.reason.endswith("km from Amira's home; the limit is 80 km")
+
+
+def test_one_table_of_households_from_far_inside_to_far_outside_agrees_with_the_scalar_check() -> None:
+    """The vectorised check settles most households with a dot product and measures only those within
+    ``DOT_PRODUCT_SLACK_KM`` of the limit: at every offset from the limit, inside and outside that band, it
+    must say what the scalar check says, for one child and for siblings in one call."""
+    limit = 40.0
+    offsets = [-39.0, -5.0, -1.001, -0.999, -0.5, -1e-6, 0.0, 1e-6, 0.5, 0.999, 1.001, 5.0, 200.0]
+    homes = [
+        household(f"H{i:02d}", location={"lat": HOME_LAT - (limit + d) / KM_PER_DEGREE_LAT, "lon": HOME_LON})
+        for i, d in enumerate(offsets)
+    ]
+    kids = [child("C1", location={"lat": HOME_LAT, "lon": HOME_LON}), child("C2", location=_north_of_home(0.7))]
+    snap = snapshot(homes, kids, [request("R1", children=["C1", "C2"], max_distance_km=limit)])
+    table = build_household_table(list(snap.households))
+    r = snap.requests[0]
+    parts = [make_part({c.id: c for c in snap.children}, r, ids, limit) for ids in (["C1"], ["C2"], ["C1", "C2"])]
+    together = RULES_BY_ID["max_distance"].over_parts(Parts(tuple(parts)), table)
+    for p, part in enumerate(parts):
+        scalar = [RULES_BY_ID["max_distance"].check(part, Home.as_is(h)) is not None for h in snap.households]
+        assert together[p].tolist() == scalar, part.ids
+    # The child at the households' reference point fails exactly the households past the limit.
+    assert together[0].tolist() == [d > 0 for d in offsets]
