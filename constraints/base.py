@@ -239,14 +239,22 @@ class Parts:
         """Every part's children, part after part: the rows of the per-child matrices."""
         return tuple(child for part in self.items for child in part.children)
 
+    @property
+    def one_child_each(self) -> bool:
+        """Whether every part is one child: then child rows are part rows."""
+        return len(self.children) == len(self.items)
+
     @cached_property
-    def _first_rows(self) -> IntArray | None:
-        """The first child row of each part; None when every part is one child (child rows are part rows)."""
-        if len(self.children) == len(self.items):
-            return None
-        sizes = np.asarray([part.size for part in self.items], dtype=np.int64)
-        starts: IntArray = np.concatenate(([0], np.cumsum(sizes[:-1])))
+    def first_rows(self) -> IntArray:
+        """The first child row of each part, ``(P,)``."""
+        sizes = self.sizes[:, 0]
+        starts: IntArray = np.cumsum(sizes) - sizes
         return starts
+
+    @cached_property
+    def child_part(self) -> IntArray:
+        """The part of each child row, ``(C,)``."""
+        return np.repeat(np.arange(len(self.items), dtype=np.int64), self.sizes[:, 0])
 
     def per_part(self, value: Callable[[Part], int], dtype: type = np.int64) -> NDArray[Any]:
         """A ``(P, 1)`` column of ``value`` for each part."""
@@ -268,9 +276,9 @@ class Parts:
 
     def any_child(self, rows: BoolArray) -> BoolArray:
         """Child rows ``(C, H)`` to part rows ``(P, H)``: True where it is True for a child of the part."""
-        if self._first_rows is None:
+        if self.one_child_each:
             return rows
-        result: BoolArray = np.logical_or.reduceat(rows, self._first_rows, axis=0)
+        result: BoolArray = np.logical_or.reduceat(rows, self.first_rows, axis=0)
         return result
 
     def named_by(self, table: HouseholdTable, child_index: dict[str, IntArray]) -> BoolArray:

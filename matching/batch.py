@@ -27,14 +27,14 @@ from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
 from ortools.sat.python import cp_model, cp_model_helper
 from ortools.util.python import sorted_interval_list
 
-from constraints.base import Part, exemption_applies_mask, rooms_needed
+from constraints.base import Part, Parts, exemption_applies_mask, rooms_needed
 from constraints.registry import RULES
 from constraints.usual_fostering_limit import USUAL_LIMIT
 from domain.snapshot import Request, Snapshot
@@ -45,7 +45,7 @@ from matching.index import SnapshotIndex
 from matching.rank import _parts
 from matching.validate import Proposal, check_proposals
 from scoring import siblings_together
-from scoring.base import ScoringContext
+from scoring.base import Pairs, ScoringContext
 from scoring.registry import CRITERIA
 
 BatchStatus = Literal["optimal", "feasible", "infeasible"]
@@ -249,6 +249,17 @@ def _relaxed_rules(fails: NDArray[np.bool_]) -> list[tuple[str, ...]]:
     return [names[j] for j in inverse.ravel().tolist()]
 
 
+class _Legal(NamedTuple):
+    """A part with the households it may go to (``positions`` in the table), the rules each breaks (to be
+    relaxed) and whether an exemption applies there. Only these are kept between the two passes: never a
+    part's whole rule matrix or cut table (3,000 of them at national scale)."""
+
+    part: Part
+    positions: IntArray
+    fails: NDArray[np.bool_]
+    exempt: NDArray[np.bool_]
+
+
 def build_candidates(
     index: SnapshotIndex,
     top_k: int | None,
@@ -271,10 +282,9 @@ def build_candidates(
     parts_of = [_parts(index, request, index.part(request, request.children)) for request in waiting]
     if len(table) < SMALL_TABLE:  # no table this small is cut for a part: every part's rules at once
         index.prefetch_rule_matrices([part for some in parts_of for part in some])
-    for r, request in enumerate(waiting):
-        wanted = [table.position[h] for _, h in keep_extra.get(request.id, ()) if h in table.position]
-        covering: list[list[NDArray[np.int64]]] = [[] for _ in request.children]
-        coverage.append(covering)
+    # First the legal households of every part, then the points of every legal pair in one call per criterion.
+    legal: list[list[_Legal]] = [[] for _ in waiting]
+    for r in range(len(waiting)):
         for part in parts_of[r]:
             near = near_positions(part, table)
             sub = table if near is None else table.subset(near)
@@ -282,22 +292,38 @@ def build_candidates(
             # Most requests may relax nothing: then every breach blocks, with no relaxable mask to build.
             blocking = fails & ~relaxable_matrix(part, sub) if part.request.allow_relaxations else fails
             usable = np.flatnonzero(~blocking.any(axis=0))
-            if usable.size == 0:
-                continue
-            legal_pairs += usable.size
-            positions = usable if near is None else near[usable]
-            points = np.asarray(sum(criterion.points(part, sub, usable, ctx) for criterion in CRITERIA), dtype=np.int64)
-            usable_fails = fails[:, usable]
+            if usable.size:
+                positions = usable if near is None else near[usable]
+                exempt = exemption_applies_mask(part, sub)[usable]
+                legal[r].append(_Legal(part, positions, fails[:, usable], exempt))
+    scored = [found for some in legal for found in some]
+    sizes = [found.positions.size for found in scored]
+    scoring = Pairs(
+        Parts(tuple(found.part for found in scored)),
+        np.repeat(np.arange(len(scored), dtype=np.int64), sizes),
+        np.concatenate([found.positions for found in scored]) if scored else np.zeros(0, dtype=np.int64),
+    )
+    every_points = np.asarray(sum(criterion.over_pairs(scoring, table, ctx) for criterion in CRITERIA), dtype=np.int64)
+    ends = np.cumsum(sizes).tolist()
+    spans = iter(zip([0, *ends[:-1]], ends, strict=True))
+    for r, request in enumerate(waiting):
+        wanted = [table.position[h] for _, h in keep_extra.get(request.id, ()) if h in table.position]
+        covering: list[list[NDArray[np.int64]]] = [[] for _ in request.children]
+        coverage.append(covering)
+        for part, positions, usable_fails, exempt in legal[r]:
+            legal_pairs += positions.size
+            start, end = next(spans)
+            points = every_points[start:end]
             n_relaxed = usable_fails.sum(axis=0).astype(np.int64)
             relaxed = _relaxed_rules(usable_fails)
             rooms = np.where(
                 table.shared_bedroom_allowed[positions], rooms_needed(part, True), rooms_needed(part, False)
             ).astype(np.int64)
             if keep_full:
-                span = np.arange(n_full, n_full + usable.size)
-                n_full += usable.size
+                span = np.arange(n_full, n_full + positions.size)
+                n_full += positions.size
                 full["household"].append(positions)
-                full["size"].append(np.full(usable.size, part.size))
+                full["size"].append(np.full(positions.size, part.size))
                 full["rooms"].append(rooms)
                 full["relaxes_count"].append(usable_fails[COUNT_RULE_ROWS].any(axis=0))
                 for k, child in enumerate(request.children):
@@ -309,7 +335,6 @@ def build_candidates(
                 # Sorted, as np.unique sorts (``kept`` holds no repeats); the extras only when there are any.
                 extra = np.flatnonzero(np.isin(positions, wanted)) if wanted else None
                 order = np.sort(kept) if extra is None else np.unique(np.concatenate([kept, extra]))
-            exempt = exemption_applies_mask(part, sub)[usable]
             p = len(parts)
             parts.append(part)
             part_request.append(r)

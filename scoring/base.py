@@ -1,18 +1,20 @@
 """What a soft criterion is: integer points for a part in many households at once, and a sentence.
 
-Points are vectorised over candidate households (the batch scores millions of pairs); the sentence is
-written only for the options a duty worker will read.
+Points are vectorised over candidate pairs of parts and households (the batch scores millions of pairs,
+every part of a small batch in one call); the sentence is written only for the options a duty worker will
+read.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 from numpy.typing import NDArray
 
-from constraints.base import Part
+from constraints.base import NewChild, Part, Parts
 from domain.snapshot import Household
 from domain.tables import HouseholdTable, IntArray
 
@@ -28,7 +30,78 @@ class ScoringContext:
     scarcity_reasons: Mapping[str, str] = field(default_factory=dict)
 
 
-Points = Callable[[Part, HouseholdTable, IntArray, ScoringContext], IntArray]
+@dataclass(frozen=True, eq=False)
+class Pairs:
+    """Candidate pairs of many parts at once: pair ``n`` places ``parts.items[part_of[n]]`` in household
+    ``idx[n]`` of the table. A criterion scores every pair of a batch in one call (see ``Parts``); values
+    that differ per child are worked out per *child pair* (each child of the pair's part in its household,
+    in part order) and summed per pair."""
+
+    parts: Parts
+    part_of: IntArray
+    idx: IntArray
+
+    @classmethod
+    def of_one(cls, part: Part, idx: IntArray) -> Pairs:
+        return cls(Parts((part,)), np.zeros(len(idx), dtype=np.int64), idx)
+
+    def __len__(self) -> int:
+        return len(self.idx)
+
+    @cached_property
+    def sizes(self) -> IntArray:
+        """Children placed by each pair."""
+        result: IntArray = self.parts.sizes[:, 0][self.part_of]
+        return result
+
+    @cached_property
+    def _starts(self) -> IntArray:
+        """The first child pair of each pair."""
+        starts: IntArray = np.cumsum(self.sizes) - self.sizes
+        return starts
+
+    @cached_property
+    def child_row(self) -> IntArray:
+        """The child row (of ``parts.children``) of each child pair."""
+        if self.parts.one_child_each:
+            return self.part_of
+        first = np.repeat(self.parts.first_rows[self.part_of], self.sizes)
+        rows: IntArray = first + np.arange(int(self.sizes.sum())) - np.repeat(self._starts, self.sizes)
+        return rows
+
+    @cached_property
+    def child_idx(self) -> IntArray:
+        """The household of each child pair."""
+        return self.idx if self.parts.one_child_each else np.repeat(self.idx, self.sizes)
+
+    def zeros(self) -> IntArray:
+        """Points of nothing for every child pair."""
+        return np.zeros(len(self.child_row), dtype=np.int64)
+
+    def per_pair(self, child_points: IntArray) -> IntArray:
+        """Points per child pair summed per pair."""
+        if self.parts.one_child_each or len(self.idx) == 0:
+            return child_points
+        result: IntArray = np.add.reduceat(child_points, self._starts)
+        return result
+
+    def by_child(self, wanted: Callable[[NewChild], bool]) -> Iterator[tuple[Part, NewChild, IntArray]]:
+        """Each child (with its part) for whom ``wanted`` holds, and the positions of its child pairs."""
+        parts = self.parts
+        rows = [k for k, child in enumerate(parts.children) if wanted(child)]
+        if not rows:
+            return
+        if len(rows) == 1:
+            k = rows[0]
+            yield parts.items[int(parts.child_part[k])], parts.children[k], np.flatnonzero(self.child_row == k)
+            return
+        order = np.argsort(self.child_row, kind="stable")
+        bounds = np.searchsorted(self.child_row[order], [rows, [k + 1 for k in rows]])
+        for k, start, end in zip(rows, bounds[0].tolist(), bounds[1].tolist(), strict=True):
+            yield parts.items[int(parts.child_part[k])], parts.children[k], order[start:end]
+
+
+PairPoints = Callable[[Pairs, HouseholdTable, ScoringContext], IntArray]
 Reason = Callable[[Part, Household, int, ScoringContext], str]
 
 
@@ -38,8 +111,13 @@ class Criterion:
 
     id: str
     title: str
-    points: Points
+    #: Points of every pair: ``result[n]`` for the part and household of pair ``n``.
+    over_pairs: PairPoints
     reason: Reason
+
+    def points(self, part: Part, table: HouseholdTable, idx: IntArray, ctx: ScoringContext) -> IntArray:
+        """Points of ``part`` in each household at ``idx``."""
+        return self.over_pairs(Pairs.of_one(part, idx), table, ctx)
 
 
 def zeros(idx: IntArray) -> IntArray:

@@ -7,16 +7,16 @@ import numpy as np
 from constraints.base import Part, listing
 from domain.snapshot import Household
 from domain.tables import HouseholdTable, IntArray
-from scoring.base import Criterion, ScoringContext, zeros
+from scoring.base import Criterion, Pairs, ScoringContext
 
 
-def points(part: Part, table: HouseholdTable, idx: IntArray, ctx: ScoringContext) -> IntArray:
-    total = zeros(idx)
-    for child in part.children:
+def points(pairs: Pairs, table: HouseholdTable, ctx: ScoringContext) -> IntArray:
+    total = pairs.zeros()
+    for _, child, at in pairs.by_child(lambda c: bool(c.child.previous_households)):
         before = table.positions_of(child.child.previous_households)
         if before.size:
-            total += np.isin(idx, before) * ctx.weights["continuity"]
-    return total
+            total[at] += np.isin(pairs.child_idx[at], before) * ctx.weights["continuity"]
+    return pairs.per_pair(total)
 
 
 def reason(part: Part, household: Household, pts: int, ctx: ScoringContext) -> str:
@@ -24,4 +24,4 @@ def reason(part: Part, household: Household, pts: int, ctx: ScoringContext) -> s
     return f"{listing(returning)} lived here before"
 
 
-CRITERION = Criterion(id="continuity", title="Continuity of care", points=points, reason=reason)
+CRITERION = Criterion(id="continuity", title="Continuity of care", over_pairs=points, reason=reason)

@@ -5,14 +5,14 @@ from __future__ import annotations
 from constraints.base import Part
 from domain.snapshot import Household
 from domain.tables import HouseholdTable, IntArray
-from scoring.base import Criterion, ScoringContext, as_points
+from scoring.base import Criterion, Pairs, ScoringContext, as_points
 
 
-def points(part: Part, table: HouseholdTable, idx: IntArray, ctx: ScoringContext) -> IntArray:
+def points(pairs: Pairs, table: HouseholdTable, ctx: ScoringContext) -> IntArray:
     w = ctx.weights
-    saving = (w["cost_ceiling_gbp"] - table.weekly_cost[idx]).clip(min=0) / w["cost_step_gbp"]
-    per_child = as_points(saving) + (~table.ifa[idx]) * w["in_house"]
-    result: IntArray = per_child * part.size
+    saving = (w["cost_ceiling_gbp"] - table.weekly_cost[pairs.idx]).clip(min=0) / w["cost_step_gbp"]
+    per_child = as_points(saving) + (~table.ifa[pairs.idx]) * w["in_house"]
+    result: IntArray = per_child * pairs.sizes
     return result
 
 
@@ -22,4 +22,4 @@ def reason(part: Part, household: Household, pts: int, ctx: ScoringContext) -> s
     return f"{who}, £{household.weekly_cost_gbp:,.0f} a week{per}"
 
 
-CRITERION = Criterion(id="weekly_cost", title="Weekly cost (in-house first)", points=points, reason=reason)
+CRITERION = Criterion(id="weekly_cost", title="Weekly cost (in-house first)", over_pairs=points, reason=reason)

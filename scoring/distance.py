@@ -8,7 +8,7 @@ from constraints.base import Part
 from domain.geo import haversine_km, haversine_km_many
 from domain.snapshot import Household
 from domain.tables import HouseholdTable, IntArray
-from scoring.base import Criterion, ScoringContext, as_points, zeros
+from scoring.base import Criterion, Pairs, ScoringContext, as_points
 
 #: Kilometres in a statute mile, to say the near-home radius (``near_home_km``) in the miles DESIGN.md uses.
 KM_PER_MILE = 1.609344
@@ -20,15 +20,15 @@ def _child_points(km: np.ndarray, limit: float, ctx: ScoringContext) -> np.ndarr
     return linear + np.where(km <= w["near_home_km"], w["near_home_bonus"], 0)
 
 
-def points(part: Part, table: HouseholdTable, idx: IntArray, ctx: ScoringContext) -> IntArray:
-    total = zeros(idx)
-    for child in part.children:
-        if child.child.location is None:
-            continue
+def points(pairs: Pairs, table: HouseholdTable, ctx: ScoringContext) -> IntArray:
+    total = pairs.zeros()
+    for part, child, at in pairs.by_child(lambda c: c.child.location is not None):
         where = child.child.location
-        km = haversine_km_many(where.lat, where.lon, table.lat_rad[idx], table.lon_rad[idx])  # the usable only
-        total += as_points(_child_points(km, part.distance_limit_km, ctx))
-    return total
+        assert where is not None
+        homes = pairs.child_idx[at]  # the candidate households only, not the whole table
+        km = haversine_km_many(where.lat, where.lon, table.lat_rad[homes], table.lon_rad[homes])
+        total[at] = as_points(_child_points(km, part.distance_limit_km, ctx))
+    return pairs.per_pair(total)
 
 
 def _within(near_home_km: int) -> str:
@@ -51,4 +51,4 @@ def reason(part: Part, household: Household, pts: int, ctx: ScoringContext) -> s
     return "; ".join(parts)
 
 
-CRITERION = Criterion(id="distance", title="Distance from home", points=points, reason=reason)
+CRITERION = Criterion(id="distance", title="Distance from home", over_pairs=points, reason=reason)

@@ -8,13 +8,13 @@ from __future__ import annotations
 from constraints.base import Part
 from domain.snapshot import Household
 from domain.tables import HouseholdTable, IntArray
-from scoring.base import Criterion, ScoringContext
+from scoring.base import Criterion, Pairs, ScoringContext
 
 
-def points(part: Part, table: HouseholdTable, idx: IntArray, ctx: ScoringContext) -> IntArray:
+def points(pairs: Pairs, table: HouseholdTable, ctx: ScoringContext) -> IntArray:
     w = ctx.weights
-    per_child = (w["fit_no_other_children"] - w["fit_per_current_child"] * table.n_current[idx]).clip(min=0)
-    result: IntArray = per_child * part.size
+    per_child = (w["fit_no_other_children"] - w["fit_per_current_child"] * table.n_current[pairs.idx]).clip(min=0)
+    result: IntArray = per_child * pairs.sizes
     return result
 
 
@@ -26,4 +26,4 @@ def reason(part: Part, household: Household, pts: int, ctx: ScoringContext) -> s
     return f"{n} other foster {'child' if n == 1 else 'children'} there (aged {ages})"
 
 
-CRITERION = Criterion(id="household_fit", title="Fit with children already there", points=points, reason=reason)
+CRITERION = Criterion(id="household_fit", title="Fit with children already there", over_pairs=points, reason=reason)

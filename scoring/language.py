@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from constraints.base import Part, listing
 from domain.snapshot import Household
-from domain.tables import HouseholdTable, IntArray, folded
-from scoring.base import Criterion, ScoringContext, zeros
+from domain.tables import BoolArray, HouseholdTable, IntArray, folded
+from scoring.base import Criterion, Pairs, ScoringContext
 
 
-def points(part: Part, table: HouseholdTable, idx: IntArray, ctx: ScoringContext) -> IntArray:
-    total = zeros(idx)
-    for child in part.children:
-        if child.child.language is not None:
-            total += table.names(table.language_index, folded(child.child.language))[idx] * ctx.weights["language"]
-    return total
+def points(pairs: Pairs, table: HouseholdTable, ctx: ScoringContext) -> IntArray:
+    total = pairs.zeros()
+    speaks: dict[str, BoolArray] = {}  # households speaking each language asked about, worked out once
+    for _, child, at in pairs.by_child(lambda c: c.child.language is not None):
+        language = folded(child.child.language or "")
+        if language not in speaks:
+            speaks[language] = table.names(table.language_index, language)
+        total[at] += speaks[language][pairs.child_idx[at]] * ctx.weights["language"]
+    return pairs.per_pair(total)
 
 
 def reason(part: Part, household: Household, pts: int, ctx: ScoringContext) -> str:
@@ -26,4 +29,4 @@ def reason(part: Part, household: Household, pts: int, ctx: ScoringContext) -> s
     return f"speaks the first language of {listing(spoken)}"
 
 
-CRITERION = Criterion(id="language", title="First language", points=points, reason=reason)
+CRITERION = Criterion(id="language", title="First language", over_pairs=points, reason=reason)

@@ -5,18 +5,20 @@ DESIGN.md: ``must`` is scored, not a rule (``none``, cannot live with animals, i
 
 from __future__ import annotations
 
+import numpy as np
+
 from constraints.base import Part, listing
 from domain.snapshot import Household
 from domain.tables import HouseholdTable, IntArray
-from scoring.base import Criterion, ScoringContext, zeros
+from scoring.base import Criterion, Pairs, ScoringContext
 
 
-def points(part: Part, table: HouseholdTable, idx: IntArray, ctx: ScoringContext) -> IntArray:
-    wanting = sum(1 for c in part.children if c.child.pets == "must")
-    total = zeros(idx)
-    if wanting:
-        total += table.has_pets[idx] * (wanting * ctx.weights["pets_must"])
-    return total
+def points(pairs: Pairs, table: HouseholdTable, ctx: ScoringContext) -> IntArray:
+    wanting = pairs.parts.per_part(lambda p: sum(1 for c in p.children if c.child.pets == "must"))[:, 0]
+    if not wanting.any():  # no child who must live with animals: nothing to score
+        return np.zeros(len(pairs), dtype=np.int64)
+    result: IntArray = table.has_pets[pairs.idx] * (wanting[pairs.part_of] * ctx.weights["pets_must"])
+    return result
 
 
 def reason(part: Part, household: Household, pts: int, ctx: ScoringContext) -> str:
@@ -24,4 +26,4 @@ def reason(part: Part, household: Household, pts: int, ctx: ScoringContext) -> s
     return f"has animals ({listing(household.pets)}), which {listing(wanting)} must live with"
 
 
-CRITERION = Criterion(id="pets", title="Living with animals", points=points, reason=reason)
+CRITERION = Criterion(id="pets", title="Living with animals", over_pairs=points, reason=reason)

@@ -8,18 +8,18 @@ from constraints.base import NewChild, Part, listing
 from domain.snapshot import Household, Preferences
 from domain.tables import HouseholdTable, IntArray
 from domain.vocab import GENDERS, bit_of
-from scoring.base import Criterion, ScoringContext, zeros
+from scoring.base import Criterion, Pairs, ScoringContext
 
 
-def points(part: Part, table: HouseholdTable, idx: IntArray, ctx: ScoringContext) -> IntArray:
-    total = zeros(idx)
-    has = table.has_preferences[idx]
-    genders = table.preferred_genders_mask[idx]
-    for child in part.children:
-        inside = (table.preferred_age_min[idx] <= child.age) & (child.age <= table.preferred_age_max[idx])
-        inside &= (genders == 0) | ((genders & bit_of(GENDERS, child.child.gender)) != 0)
-        total += np.where(has, np.where(inside, ctx.weights["preference_met"], -ctx.weights["preference_missed"]), 0)
-    return total
+def points(pairs: Pairs, table: HouseholdTable, ctx: ScoringContext) -> IntArray:
+    homes, rows = pairs.child_idx, pairs.child_row
+    ages = pairs.parts.ages[:, 0][rows]
+    gender = pairs.parts.per_child(lambda c: bit_of(GENDERS, c.child.gender))[:, 0][rows]
+    genders = table.preferred_genders_mask[homes]
+    inside = (table.preferred_age_min[homes] <= ages) & (ages <= table.preferred_age_max[homes])
+    inside &= (genders == 0) | ((genders & gender) != 0)
+    met = np.where(inside, ctx.weights["preference_met"], -ctx.weights["preference_missed"])
+    return pairs.per_pair(np.where(table.has_preferences[homes], met, 0).astype(np.int64))
 
 
 def _outside(prefs: Preferences, child: NewChild) -> str | None:
@@ -53,4 +53,4 @@ def reason(part: Part, household: Household, pts: int, ctx: ScoringContext) -> s
     return f"outside the carers' preferences ({said}): {listing(outside)}"
 
 
-CRITERION = Criterion(id="preferences", title="Carers' preferences", points=points, reason=reason)
+CRITERION = Criterion(id="preferences", title="Carers' preferences", over_pairs=points, reason=reason)

@@ -5,15 +5,15 @@ from __future__ import annotations
 from constraints.base import Part, listing
 from domain.snapshot import Household
 from domain.tables import HouseholdTable, IntArray, folded
-from scoring.base import Criterion, ScoringContext, zeros
+from scoring.base import Criterion, Pairs, ScoringContext
 
 
-def points(part: Part, table: HouseholdTable, idx: IntArray, ctx: ScoringContext) -> IntArray:
-    total = zeros(idx)
-    for child in part.children:
-        if child.child.religion is not None:
-            total += (table.religion[idx] == folded(child.child.religion)) * ctx.weights["religion"]
-    return total
+def points(pairs: Pairs, table: HouseholdTable, ctx: ScoringContext) -> IntArray:
+    total = pairs.zeros()
+    for _, child, at in pairs.by_child(lambda c: c.child.religion is not None):
+        same = table.religion[pairs.child_idx[at]] == folded(child.child.religion or "")
+        total[at] += same * ctx.weights["religion"]
+    return pairs.per_pair(total)
 
 
 def reason(part: Part, household: Household, pts: int, ctx: ScoringContext) -> str:
@@ -22,4 +22,4 @@ def reason(part: Part, household: Household, pts: int, ctx: ScoringContext) -> s
     return f"shares the {household.religion} faith of {listing(shared)}"
 
 
-CRITERION = Criterion(id="religion", title="Religion", points=points, reason=reason)
+CRITERION = Criterion(id="religion", title="Religion", over_pairs=points, reason=reason)

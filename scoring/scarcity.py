@@ -11,13 +11,13 @@ import numpy as np
 from constraints.base import Part
 from domain.snapshot import Household
 from domain.tables import HouseholdTable, IntArray
-from scoring.base import Criterion, ScoringContext
+from scoring.base import Criterion, Pairs, ScoringContext
 
 
-def points(part: Part, table: HouseholdTable, idx: IntArray, ctx: ScoringContext) -> IntArray:
+def points(pairs: Pairs, table: HouseholdTable, ctx: ScoringContext) -> IntArray:
     if not ctx.scarcity_points:
-        return np.zeros(len(idx), dtype=np.int64)
-    ids = [table.households[i].id for i in idx]
+        return np.zeros(len(pairs), dtype=np.int64)
+    ids = [table.households[i].id for i in pairs.idx]
     return -np.asarray([ctx.scarcity_points.get(h, 0) for h in ids], dtype=np.int64)
 
 
@@ -25,4 +25,4 @@ def reason(part: Part, household: Household, pts: int, ctx: ScoringContext) -> s
     return ctx.scarcity_reasons.get(household.id, "other waiting children could also use this home")
 
 
-CRITERION = Criterion(id="scarcity", title="Scarcity", points=points, reason=reason)
+CRITERION = Criterion(id="scarcity", title="Scarcity", over_pairs=points, reason=reason)

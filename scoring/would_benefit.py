@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from constraints.base import NewChild, Part, listing, words
 from domain.snapshot import Household
 from domain.tables import HouseholdTable, IntArray, capabilities
-from domain.vocab import SKILLS, bit_of
-from scoring.base import Criterion, ScoringContext, zeros
+from domain.vocab import SKILLS, mask_of
+from scoring.base import Criterion, Pairs, ScoringContext
 
 
 def _needs(child: NewChild) -> list[str]:
@@ -14,12 +16,13 @@ def _needs(child: NewChild) -> list[str]:
     return list(dict.fromkeys(child.child.needs.would_benefit))
 
 
-def points(part: Part, table: HouseholdTable, idx: IntArray, ctx: ScoringContext) -> IntArray:
-    total = zeros(idx)
-    for child in part.children:
-        for need in _needs(child):
-            total += ((table.capabilities_mask[idx] & bit_of(SKILLS, need)) != 0) * ctx.weights["would_benefit"]
-    return total
+def points(pairs: Pairs, table: HouseholdTable, ctx: ScoringContext) -> IntArray:
+    # Each need met scores once: the bits a household's skills share with the child's needs, counted.
+    needs = pairs.parts.per_child(lambda c: mask_of(SKILLS, _needs(c)))[:, 0]
+    if not needs.any():
+        return np.zeros(len(pairs), dtype=np.int64)
+    met = np.bitwise_count(table.capabilities_mask[pairs.child_idx] & needs[pairs.child_row]).astype(np.int64)
+    return pairs.per_pair(met * ctx.weights["would_benefit"])
 
 
 def reason(part: Part, household: Household, pts: int, ctx: ScoringContext) -> str:
@@ -32,4 +35,4 @@ def reason(part: Part, household: Household, pts: int, ctx: ScoringContext) -> s
     return f"offers {'; '.join(met)}"
 
 
-CRITERION = Criterion(id="would_benefit", title="Skills the child would benefit from", points=points, reason=reason)
+CRITERION = Criterion(id="would_benefit", title="Skills the child would benefit from", over_pairs=points, reason=reason)

@@ -15,11 +15,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from constraints.base import Part
+from constraints.base import Part, Parts
 from domain.snapshot import Snapshot
 from domain.tables import build_household_table
 from matching.index import SnapshotIndex
-from scoring.base import ScoringContext
+from scoring.base import Pairs, ScoringContext
 from scoring.registry import CRITERIA
 from scoring.weights import DEFAULT_WEIGHTS
 from tests.builders import child, current_child, household, request, snapshot
@@ -133,3 +133,34 @@ def test_scoring_logs_nothing_about_the_children(caplog: pytest.LogCaptureFixtur
         ]
     assert sum("Amira" in t for t in texts) >= 6  # the answers do name her...
     assert not [r for r in caplog.records if "Amira" in r.getMessage()]  # ...the logs never do
+
+
+@PROPERTY_SETTINGS
+@given(
+    snapshots(),
+    st.dictionaries(st.sampled_from(CRITERION_WEIGHTS), st.integers(1, 400), max_size=4),
+    st.dictionaries(st.sampled_from([f"H{i}" for i in range(8)]), st.integers(0, 300), max_size=4),
+    st.data(),
+)
+def test_points_of_many_parts_at_once_equal_each_part_scored_alone(
+    snap: Snapshot, overrides: dict[str, int], prices: dict[str, int], data: st.DataObject
+) -> None:
+    """The batch scores every legal pair of every part in one call per criterion (``Pairs``): each part's
+    points, whatever households it has and whichever parts come before it, are its points scored alone."""
+    index = SnapshotIndex.build(snap)
+    table = index.table
+    ctx = ScoringContext(MappingProxyType({**DEFAULT_WEIGHTS, **overrides}), prices, {})
+    parts = _parts(index)
+    homes = [
+        np.asarray(data.draw(st.lists(st.integers(0, len(table) - 1), max_size=len(table) + 2)), dtype=np.int64)
+        for _ in parts
+    ]
+    pairs = Pairs(
+        Parts(tuple(parts)),
+        np.repeat(np.arange(len(parts), dtype=np.int64), [h.size for h in homes]),
+        np.concatenate(homes) if homes else np.zeros(0, dtype=np.int64),
+    )
+    for criterion in CRITERIA:
+        together = criterion.over_pairs(pairs, table, ctx).tolist()
+        alone = [p for part, idx in zip(parts, homes, strict=True) for p in criterion.points(part, table, idx, ctx)]
+        assert together == alone, criterion.id
