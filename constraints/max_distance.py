@@ -13,21 +13,21 @@ def violations(parts: Parts, table: HouseholdTable) -> BoolArray:
     """One dot product of unit vectors per child and household settles every household but those within
     ``DOT_PRODUCT_SLACK_KM`` of the limit; only those get the exact haversine (the scalar check's distance)."""
     rows = np.zeros((len(parts.children), len(table)), dtype=bool)
-    located = [
-        (k, child.child.location, part.distance_limit_km)
-        for k, (part, child) in enumerate((part, child) for part in parts.items for child in part.children)
-        if child.child.location is not None  # a child with no location passes
-    ]
+    located = [k for k, child in enumerate(parts.children) if child.child.location is not None]  # others pass
     if not located or len(table) == 0:
         return parts.any_child(rows)
-    dots = np.stack([unit_vector(where.lat, where.lon) for _, where, _ in located]) @ table.unit_xyz.T
-    for (k, where, limit), dot in zip(located, dots, strict=True):
-        far = dot < cos_of_km(limit + DOT_PRODUCT_SLACK_KM)
-        unsure = np.flatnonzero(~far & (dot <= cos_of_km(limit - DOT_PRODUCT_SLACK_KM)))
-        if unsure.size:
-            km = haversine_km_many(where.lat, where.lon, table.lat_rad[unsure], table.lon_rad[unsure])
-            far[unsure] = km > limit
-        rows[k] = far
+    places = [parts.children[k].child.location for k in located]
+    lat = np.asarray([where.lat for where in places if where is not None])
+    lon = np.asarray([where.lon for where in places if where is not None])
+    limits = np.asarray([p.distance_limit_km for p in parts.items], dtype=np.float64)[parts.child_part[located]]
+    dots = unit_vector(lat, lon) @ table.unit_xyz.T
+    far = dots < cos_of_km(limits + DOT_PRODUCT_SLACK_KM)[:, None]
+    unsure = ~far & (dots <= cos_of_km(limits - DOT_PRODUCT_SLACK_KM)[:, None])
+    for row in np.flatnonzero(unsure.any(axis=1)).tolist():  # the few children with a home near their limit
+        near = np.flatnonzero(unsure[row])
+        km = haversine_km_many(float(lat[row]), float(lon[row]), table.lat_rad[near], table.lon_rad[near])
+        far[row, near] = km > limits[row]
+    rows[located] = far
     return parts.any_child(rows)
 
 

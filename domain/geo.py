@@ -14,15 +14,18 @@ EARTH_RADIUS_KM = 6371.0088
 DOT_PRODUCT_SLACK_KM = 1.0
 
 
-def unit_vector(lat: float, lon: float) -> NDArray[np.float64]:
-    """The point (degrees) as a unit vector from the Earth's centre."""
+Degrees = float | NDArray[np.float64]
+
+
+def unit_vector(lat: Degrees, lon: Degrees) -> NDArray[np.float64]:
+    """The point (degrees) as a unit vector from the Earth's centre; points as rows ``(N, 3)``."""
     la, lo = np.radians(lat), np.radians(lon)
-    return np.array([np.cos(la) * np.cos(lo), np.cos(la) * np.sin(lo), np.sin(la)])
+    return np.stack([np.cos(la) * np.cos(lo), np.cos(la) * np.sin(lo), np.sin(la)], axis=-1)
 
 
-def cos_of_km(km: float) -> float:
+def cos_of_km(km: Degrees) -> NDArray[np.float64]:
     """The cosine of the angle at the Earth's centre that ``km`` of great circle spans (0 to half the Earth)."""
-    return float(np.cos(min(np.pi, max(0.0, km) / EARTH_RADIUS_KM)))
+    return np.asarray(np.cos(np.minimum(np.pi, np.maximum(0.0, km) / EARTH_RADIUS_KM)), dtype=np.float64)
 
 
 def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -33,10 +36,11 @@ def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 
 
 def haversine_km_many(
-    lat: float, lon: float, lat_rad: NDArray[np.float64], lon_rad: NDArray[np.float64]
+    lat: Degrees, lon: Degrees, lat_rad: NDArray[np.float64], lon_rad: NDArray[np.float64]
 ) -> NDArray[np.float64]:
-    """Distances in km from one point (degrees) to many points (radians), vectorised."""
-    p1, l1 = float(np.radians(lat)), float(np.radians(lon))
+    """Distances in km from one point (degrees) to many points (radians), vectorised; or, given arrays of
+    points, from each to its own (the same arithmetic element by element)."""
+    p1, l1 = np.radians(lat), np.radians(lon)
     a = np.sin((lat_rad - p1) / 2) ** 2 + np.cos(p1) * np.cos(lat_rad) * np.sin((lon_rad - l1) / 2) ** 2
     result: NDArray[np.float64] = 2 * EARTH_RADIUS_KM * np.arcsin(np.minimum(1.0, np.sqrt(a)))
     return result

@@ -14,20 +14,27 @@ from scoring.base import Criterion, Pairs, ScoringContext, as_points
 KM_PER_MILE = 1.609344
 
 
-def _child_points(km: np.ndarray, limit: float, ctx: ScoringContext) -> np.ndarray:
+def _child_points(km: np.ndarray, limit: float | np.ndarray, ctx: ScoringContext) -> np.ndarray:
     w = ctx.weights
     linear = w["distance"] * np.clip(1.0 - km / limit, 0.0, 1.0)
     return linear + np.where(km <= w["near_home_km"], w["near_home_bonus"], 0)
 
 
 def points(pairs: Pairs, table: HouseholdTable, ctx: ScoringContext) -> IntArray:
+    """Each child pair whose child has a location, measured to its candidate household in one call."""
+    parts = pairs.parts
     total = pairs.zeros()
-    for part, child, at in pairs.by_child(lambda c: c.child.location is not None):
-        where = child.child.location
-        assert where is not None
-        homes = pairs.child_idx[at]  # the candidate households only, not the whole table
-        km = haversine_km_many(where.lat, where.lon, table.lat_rad[homes], table.lon_rad[homes])
-        total[at] = as_points(_child_points(km, part.distance_limit_km, ctx))
+    places = [c.child.location for c in parts.children]
+    located = np.asarray([where is not None for where in places], dtype=bool)
+    at = np.flatnonzero(located[pairs.child_row])
+    if at.size == 0:
+        return pairs.per_pair(total)
+    lat = np.asarray([where.lat if where is not None else np.nan for where in places])
+    lon = np.asarray([where.lon if where is not None else np.nan for where in places])
+    limits = np.asarray([p.distance_limit_km for p in parts.items], dtype=np.float64)[parts.child_part]
+    rows, homes = pairs.child_row[at], pairs.child_idx[at]
+    km = haversine_km_many(lat[rows], lon[rows], table.lat_rad[homes], table.lon_rad[homes])
+    total[at] = as_points(_child_points(km, limits[rows], ctx))
     return pairs.per_pair(total)
 
 
