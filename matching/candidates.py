@@ -74,9 +74,10 @@ def near_positions(part: Part, table: HouseholdTable) -> NDArray[np.int64] | Non
     if len(table) < SMALL_TABLE:
         return None
     keep = within_reach(part, table)
+    alone = Parts((part,))
     for rule in RULES:
         if rule.id in CHEAP_RULES and not rule.may_relax(part):
-            keep &= ~rule.violations(part, table)
+            keep &= ~rule.over_parts(alone, table)[0]
     found = np.flatnonzero(keep)
     # Cutting a table costs about as much as checking it: only worth it when most households drop out.
     return found if found.size < len(table) * SUBSET_WORTH_IT else None
