@@ -51,6 +51,14 @@ PROPERTY_SETTINGS = settings(
     suppress_health_check=[HealthCheck.too_slow],
 )
 
+#: A random snapshot, weights overridden at random, scarcity prices for some households, and draws to come.
+SCORED_SNAPSHOTS = given(
+    snapshots(),
+    st.dictionaries(st.sampled_from(CRITERION_WEIGHTS), st.integers(1, 400), max_size=4),
+    st.dictionaries(st.sampled_from([f"H{i}" for i in range(8)]), st.integers(0, 300), max_size=4),
+    st.data(),
+)
+
 
 def _parts(index: SnapshotIndex) -> list[Part]:
     """Every part of every request: the whole group and each smaller combination of its children."""
@@ -63,12 +71,7 @@ def _parts(index: SnapshotIndex) -> list[Part]:
 
 
 @PROPERTY_SETTINGS
-@given(
-    snapshots(),
-    st.dictionaries(st.sampled_from(CRITERION_WEIGHTS), st.integers(1, 400), max_size=4),
-    st.dictionaries(st.sampled_from([f"H{i}" for i in range(8)]), st.integers(0, 300), max_size=4),
-    st.data(),
-)
+@SCORED_SNAPSHOTS
 def test_vectorised_points_equal_points_one_household_at_a_time(
     snap: Snapshot, overrides: dict[str, int], prices: dict[str, int], data: st.DataObject
 ) -> None:
@@ -136,12 +139,7 @@ def test_scoring_logs_nothing_about_the_children(caplog: pytest.LogCaptureFixtur
 
 
 @PROPERTY_SETTINGS
-@given(
-    snapshots(),
-    st.dictionaries(st.sampled_from(CRITERION_WEIGHTS), st.integers(1, 400), max_size=4),
-    st.dictionaries(st.sampled_from([f"H{i}" for i in range(8)]), st.integers(0, 300), max_size=4),
-    st.data(),
-)
+@SCORED_SNAPSHOTS
 def test_points_of_many_parts_at_once_equal_each_part_scored_alone(
     snap: Snapshot, overrides: dict[str, int], prices: dict[str, int], data: st.DataObject
 ) -> None:
