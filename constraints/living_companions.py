@@ -6,7 +6,7 @@ clash that already exists between two children already there is not blamed on th
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import numpy as np
 
@@ -47,18 +47,17 @@ def _within_part(part: Part) -> list[str]:
 
 def violations(parts: Parts, table: HouseholdTable) -> BoolArray:
     ages = parts.ages
-
-    def needs(need: str) -> BoolArray:
-        wanted: BoolArray = parts.per_child(lambda c: c.child.living_companions == need, bool)
-        return wanted
-
-    rows = (
-        (needs("solo") & (table.n_current > 0))
-        | (needs("only_older") & (table.current_min_age <= ages))
-        | (needs("only_younger") & (table.current_max_age >= ages))
-        | (ages <= table.current_max_only_older_age)
-        | (ages >= table.current_min_only_younger_age)
-    )
+    rows = (ages <= table.current_max_only_older_age) | (ages >= table.current_min_only_younger_age)
+    clashes: dict[str, Callable[[], BoolArray]] = {
+        "solo": lambda: table.n_current > 0,
+        "only_older": lambda: table.current_min_age <= ages,
+        "only_younger": lambda: table.current_max_age >= ages,
+    }
+    companions = [c.child.living_companions for c in parts.children]
+    for need, clash in clashes.items():
+        wanted = np.asarray([companion == need for companion in companions], dtype=bool)[:, None]
+        if wanted.any():  # most children may live with anyone: no matrix for a need nobody has
+            rows |= wanted & clash()
     within = parts.per_part(lambda p: bool(_within_part(p)), bool)
     result: BoolArray = within | table.current_has_solo | parts.any_child(rows)
     return result

@@ -28,14 +28,12 @@ def _sibling_clash(part: Part) -> list[str]:
 
 def violations(parts: Parts, table: HouseholdTable) -> BoolArray:
     ages = parts.ages
+    rows = ages < table.current_max_sexual_harm_age
     risks = parts.per_child(lambda c: mask_of(RISKS, c.child.risks_to_others))
-    animal_harm = parts.per_child(lambda c: ANIMAL_HARM in c.child.risks_to_others, bool)
-    rows = (
-        ((risks & ~table.manages_mask) != 0)
-        | (animal_harm & table.has_pets)
-        | (parts.per_child(_harms, bool) & (table.current_min_age < ages))
-        | (ages < table.current_max_sexual_harm_age)
-    )
+    if risks.any():  # most children carry no risk to others: then only the clause above can apply
+        rows |= (risks & ~table.manages_mask) != 0
+        rows |= parts.per_child(lambda c: ANIMAL_HARM in c.child.risks_to_others, bool) & table.has_pets
+        rows |= parts.per_child(_harms, bool) & (table.current_min_age < ages)
     clash = parts.per_part(lambda p: bool(_sibling_clash(p)), bool)
     result: BoolArray = clash | parts.any_child(rows)
     return result
