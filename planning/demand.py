@@ -86,11 +86,14 @@ class CurveArrays:
     survival: NDArray[np.float64]
     days: NDArray[np.float64]
     tail_rate_per_day: float
+    #: ``-survival``, worked out once (``searchsorted`` needs it rising).
+    _falling_array: NDArray[np.float64] = field(init=False, repr=False)
     #: ``-survival`` and ``days`` as lists, for one draw at a time without numpy's per-call cost.
     _falling: list[float] = field(init=False, repr=False)
     _days: list[float] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "_falling_array", -self.survival)
         object.__setattr__(self, "_falling", (-self.survival).tolist())
         object.__setattr__(self, "_days", self.days.tolist())
 
@@ -110,8 +113,11 @@ class CurveArrays:
         if surv.size == 0:
             return -np.log(np.maximum(us, 1e-12)) / self.tail_rate_per_day
         # survival is non-increasing: find the first index where survival <= u.
-        index = np.searchsorted(-surv, -us, side="left")
+        index = np.searchsorted(self._falling_array, -us, side="left")
         inside = index < surv.size
+        if inside.all():  # the usual case: every draw within the data, no tail to work out
+            result: NDArray[np.float64] = np.maximum(days[index], 1.0)
+            return result
         out[inside] = days[np.minimum(index[inside], surv.size - 1)]
         last_s = max(float(surv[-1]), 1e-12)
         beyond = ~inside

@@ -6,7 +6,14 @@ from __future__ import annotations
 import numpy as np
 from scipy.stats import poisson
 
-from planning.simulate import METRICS, Replication, SimulationInput, poisson_quantile, run_replication
+from planning.simulate import (
+    METRICS,
+    Replication,
+    SimulationInput,
+    choice_cdf,
+    poisson_quantile,
+    run_replication,
+)
 
 
 def _run(inp: SimulationInput, rep: int, extra: dict[str, int] | None = None) -> Replication:
@@ -130,3 +137,15 @@ def test_poisson_quantile_grows_with_the_mean_for_one_uniform() -> None:
 
 def test_poisson_quantile_ends_in_the_far_tail_when_the_sum_cannot_reach_u() -> None:
     assert 2_500 < poisson_quantile(1 - 1e-15, 2_500.0) < 3_000
+
+
+def test_choice_cdf_draws_what_rng_choice_draws_from_the_same_stream() -> None:
+    """The initial stock's age bands are drawn with ``choice_cdf``: the index ``rng.choice`` would give, and the
+    stream left where ``rng.choice`` leaves it (common random numbers depend on both)."""
+    for weights in ([3.0, 10, 7, 0, 22, 15, 9, 1], [1.0] * 8, [0.0, 0, 5, 0, 0, 0, 0, 0], [1e-9, 1, 1e9]):
+        w = np.asarray(weights)
+        for seed in range(500):
+            theirs, ours = np.random.default_rng(seed), np.random.default_rng(seed)
+            expected = int(theirs.choice(len(w), p=w / w.sum()))
+            assert int(choice_cdf(w).searchsorted(ours.random(), side="right")) == expected, (weights, seed)
+            assert theirs.random() == ours.random()
