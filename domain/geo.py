@@ -14,16 +14,17 @@ EARTH_RADIUS_KM = 6371.0088
 DOT_PRODUCT_SLACK_KM = 1.0
 
 
-Degrees = float | NDArray[np.float64]
+#: One number, or one for each of many points.
+Floats = float | NDArray[np.float64]
 
 
-def unit_vector(lat: Degrees, lon: Degrees) -> NDArray[np.float64]:
+def unit_vector(lat: Floats, lon: Floats) -> NDArray[np.float64]:
     """The point (degrees) as a unit vector from the Earth's centre; points as rows ``(N, 3)``."""
     la, lo = np.radians(lat), np.radians(lon)
     return np.stack([np.cos(la) * np.cos(lo), np.cos(la) * np.sin(lo), np.sin(la)], axis=-1)
 
 
-def cos_of_km(km: Degrees) -> NDArray[np.float64]:
+def cos_of_km(km: Floats) -> NDArray[np.float64]:
     """The cosine of the angle at the Earth's centre that ``km`` of great circle spans (0 to half the Earth)."""
     return np.asarray(np.cos(np.minimum(np.pi, np.maximum(0.0, km) / EARTH_RADIUS_KM)), dtype=np.float64)
 
@@ -36,7 +37,7 @@ def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 
 
 def haversine_km_many(
-    lat: Degrees, lon: Degrees, lat_rad: NDArray[np.float64], lon_rad: NDArray[np.float64]
+    lat: Floats, lon: Floats, lat_rad: NDArray[np.float64], lon_rad: NDArray[np.float64]
 ) -> NDArray[np.float64]:
     """Distances in km from one point (degrees) to many points (radians), vectorised; or, given arrays of
     points, from each to its own (the same arithmetic element by element)."""

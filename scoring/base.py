@@ -127,10 +127,6 @@ class Criterion:
         return self.over_pairs(Pairs.of_one(part, idx), table, ctx)
 
 
-def zeros(idx: IntArray) -> IntArray:
-    return np.zeros(len(idx), dtype=np.int64)
-
-
 def as_points(values: NDArray[np.float64] | NDArray[np.int64]) -> IntArray:
     """Round to whole points (criteria are integers so the solver's objective is exact)."""
     return np.rint(values).astype(np.int64)
