@@ -274,6 +274,24 @@ class Parts:
         """Children in each part, ``(P, 1)``."""
         return self.per_part(lambda p: p.size)
 
+    @cached_property
+    def lat(self) -> NDArray[np.float64]:
+        """Each child's latitude in degrees, ``(C,)``; NaN for a child with no location (it passes the distance
+        rule and scores no distance points)."""
+        return np.asarray([np.nan if c.child.location is None else c.child.location.lat for c in self.children])
+
+    @cached_property
+    def lon(self) -> NDArray[np.float64]:
+        """Each child's longitude in degrees, ``(C,)``; NaN for a child with no location."""
+        return np.asarray([np.nan if c.child.location is None else c.child.location.lon for c in self.children])
+
+    @cached_property
+    def limits_km(self) -> NDArray[np.float64]:
+        """Each child's distance limit (its request's), ``(C,)``."""
+        limits = np.asarray([p.distance_limit_km for p in self.items], dtype=np.float64)
+        result: NDArray[np.float64] = limits[self.child_part]
+        return result
+
     def any_child(self, rows: BoolArray) -> BoolArray:
         """Child rows ``(C, H)`` to part rows ``(P, H)``: True where it is True for a child of the part."""
         if self.one_child_each:

@@ -13,13 +13,10 @@ def violations(parts: Parts, table: HouseholdTable) -> BoolArray:
     """One dot product of unit vectors per child and household settles every household but those within
     ``DOT_PRODUCT_SLACK_KM`` of the limit; only those get the exact haversine (the scalar check's distance)."""
     rows = np.zeros((len(parts.children), len(table)), dtype=bool)
-    located = [k for k, child in enumerate(parts.children) if child.child.location is not None]  # others pass
-    if not located or len(table) == 0:
+    located = np.flatnonzero(~np.isnan(parts.lat))  # a child with no location passes
+    if located.size == 0 or len(table) == 0:
         return parts.any_child(rows)
-    places = [parts.children[k].child.location for k in located]
-    lat = np.asarray([where.lat for where in places if where is not None])
-    lon = np.asarray([where.lon for where in places if where is not None])
-    limits = np.asarray([p.distance_limit_km for p in parts.items], dtype=np.float64)[parts.child_part[located]]
+    lat, lon, limits = parts.lat[located], parts.lon[located], parts.limits_km[located]
     dots = unit_vector(lat, lon) @ table.unit_xyz.T
     far = dots < cos_of_km(limits + DOT_PRODUCT_SLACK_KM)[:, None]
     unsure = ~far & (dots <= cos_of_km(limits - DOT_PRODUCT_SLACK_KM)[:, None])

@@ -304,16 +304,15 @@ def build_candidates(
         np.concatenate([found.positions for found in scored]) if scored else np.zeros(0, dtype=np.int64),
     )
     every_points = np.asarray(sum(criterion.over_pairs(scoring, table, ctx) for criterion in CRITERIA), dtype=np.int64)
-    ends = np.cumsum(sizes).tolist()
-    spans = iter(zip([0, *ends[:-1]], ends, strict=True))
+    scored_before = 0  # pairs of the parts before this one, in ``every_points``
     for r, request in enumerate(waiting):
         wanted = [table.position[h] for _, h in keep_extra.get(request.id, ()) if h in table.position]
         covering: list[list[NDArray[np.int64]]] = [[] for _ in request.children]
         coverage.append(covering)
         for part, positions, usable_fails, exempt in legal[r]:
             legal_pairs += positions.size
-            start, end = next(spans)
-            points = every_points[start:end]
+            points = every_points[scored_before : scored_before + positions.size]
+            scored_before += positions.size
             n_relaxed = usable_fails.sum(axis=0).astype(np.int64)
             relaxed = _relaxed_rules(usable_fails)
             rooms = np.where(

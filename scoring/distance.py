@@ -24,17 +24,12 @@ def points(pairs: Pairs, table: HouseholdTable, ctx: ScoringContext) -> IntArray
     """Each child pair whose child has a location, measured to its candidate household in one call."""
     parts = pairs.parts
     total = pairs.zeros()
-    places = [c.child.location for c in parts.children]
-    located = np.asarray([where is not None for where in places], dtype=bool)
-    at = np.flatnonzero(located[pairs.child_row])
+    at = np.flatnonzero(~np.isnan(parts.lat)[pairs.child_row])  # a child with no location scores nothing here
     if at.size == 0:
         return pairs.per_pair(total)
-    lat = np.asarray([where.lat if where is not None else np.nan for where in places])
-    lon = np.asarray([where.lon if where is not None else np.nan for where in places])
-    limits = np.asarray([p.distance_limit_km for p in parts.items], dtype=np.float64)[parts.child_part]
     rows, homes = pairs.child_row[at], pairs.child_idx[at]
-    km = haversine_km_many(lat[rows], lon[rows], table.lat_rad[homes], table.lon_rad[homes])
-    total[at] = as_points(_child_points(km, limits[rows], ctx))
+    km = haversine_km_many(parts.lat[rows], parts.lon[rows], table.lat_rad[homes], table.lon_rad[homes])
+    total[at] = as_points(_child_points(km, parts.limits_km[rows], ctx))
     return pairs.per_pair(total)
 
 
