@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
-from domain.geo import haversine_km_many
+from domain.geo import haversine_km_many, unit_vector
 from domain.snapshot import CurrentChild, Household
 from domain.vocab import AVAILABLE_STATUSES, GENDERS, PLACEMENT_KINDS, RISKS, SKILLS, mask_of
 
@@ -326,8 +326,8 @@ def build_household_table(households: list[Household], previous: HouseholdTable 
     def coded(values: tuple[str | None, ...]) -> IntArray:
         return ints(tuple(NO_CODE if v is None else codes.setdefault(v, len(codes)) for v in values))
 
-    lat_rad = np.radians(np.asarray(cols.lat, dtype=np.float64))
-    lon_rad = np.radians(np.asarray(cols.lon, dtype=np.float64))
+    lat, lon = np.asarray(cols.lat, dtype=np.float64), np.asarray(cols.lon, dtype=np.float64)
+    lat_rad, lon_rad = np.radians(lat), np.radians(lon)
     return HouseholdTable(
         households=tuple(households),
         rows=rows,
@@ -349,9 +349,7 @@ def build_household_table(households: list[Household], previous: HouseholdTable 
         exemption_expires=ints(cols.exemption_expires),
         lat_rad=lat_rad,
         lon_rad=lon_rad,
-        unit_xyz=np.stack(
-            [np.cos(lat_rad) * np.cos(lon_rad), np.cos(lat_rad) * np.sin(lon_rad), np.sin(lat_rad)], axis=-1
-        ).reshape(-1, 3),
+        unit_xyz=unit_vector(lat, lon).reshape(-1, 3),
         bedrooms_free=ints(cols.bedrooms_free),
         shared_bedroom_allowed=bools(cols.shared_bedroom_allowed),
         smoking=bools(cols.smoking),
