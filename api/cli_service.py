@@ -127,7 +127,8 @@ def serve(
 
     from api.app import create_app
 
-    settings = _settings(database)
+    # A long-running service: its start-up objects are frozen out of the garbage collector's full passes.
+    settings = _settings(database).model_copy(update={"freeze_at_start": True})
     _say(f"database {_shown(settings.database_url)}")
     db = Database(settings.database_url)
     try:
@@ -150,6 +151,7 @@ def serve(
     # Each worker process builds its app from the environment: same database, same token key.
     os.environ["PLACEMATCH_DATABASE_URL"] = settings.database_url
     os.environ["PLACEMATCH_JWT_SECRET"] = settings.jwt_secret.get_secret_value()
+    os.environ["PLACEMATCH_FREEZE_AT_START"] = "true"
     uvicorn.run(
         "api.app:app_from_environment",
         factory=True,

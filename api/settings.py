@@ -54,6 +54,12 @@ class Settings(BaseSettings):
     rank_cache_size: int = Field(
         default=256, ge=0, description="Rank answers kept per process, per snapshot revision (0 = off)."
     )
+    freeze_at_start: bool = Field(
+        default=False,
+        description="Take the objects made while the service starts (modules, the app) out of the garbage "
+        "collector's full passes (gc.freeze). `placematch serve` turns it on: measured with 50 clients on "
+        "PostgreSQL, full passes fell from ~65 ms to ~14 ms and p95 from 93-117 ms to 79 ms.",
+    )
     log_json: bool = Field(default=True, description="Structured JSON logs on stderr (else key=value).")
     log_level: str = Field(default="INFO", description="Lowest level logged.")
     argon2_time_cost: int = Field(default=3, ge=1, le=10, description="Argon2 passes (tests lower it).")

@@ -18,6 +18,8 @@ means "everything changed".
 
 from __future__ import annotations
 
+import asyncio
+import weakref
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -27,6 +29,7 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, delete, event, insert, select, update
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import Session, UOWTransaction, sessionmaker
 
 from store.models import (
@@ -114,10 +117,12 @@ def make_engine(url: str | URL, *, sqlite_busy_timeout_s: float = SQLITE_BUSY_TI
             connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
         return engine
-    kwargs.setdefault("pool_size", 10)
-    kwargs.setdefault("max_overflow", 20)
-    kwargs.setdefault("pool_pre_ping", True)
-    return create_engine(parsed, **kwargs)
+    return create_engine(parsed, **_postgres_engine_kwargs(kwargs))
+
+
+def _postgres_engine_kwargs(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """A PostgreSQL engine's pool, the same for its threads' engine and its event loops' engines."""
+    return {"hide_parameters": True, "pool_size": 10, "max_overflow": 20, "pool_pre_ping": True, **kwargs}
 
 
 @dataclass
@@ -237,13 +242,17 @@ def _forget_changes(session: Session) -> None:
     session.info.pop(_CHANGED, None)
 
 
+class TrackedSession(Session):
+    """A session that writes: it records what it changed and bumps the revision as it commits."""
+
+
+event.listen(TrackedSession, "before_flush", _track_flush)
+event.listen(TrackedSession, "before_commit", _bump_revision)
+event.listen(TrackedSession, "after_rollback", _forget_changes)
+
+
 def _tracked_sessions(engine: Engine) -> sessionmaker[Session]:
-    """Sessions that write: each records what it changed and bumps the revision as it commits."""
-    sessions = sessionmaker(engine, expire_on_commit=False)
-    event.listen(sessions, "before_flush", _track_flush)
-    event.listen(sessions, "before_commit", _bump_revision)
-    event.listen(sessions, "after_rollback", _forget_changes)
-    return sessions
+    return sessionmaker(engine, class_=TrackedSession, expire_on_commit=False)
 
 
 class Database:
@@ -263,6 +272,34 @@ class Database:
         if self.is_sqlite and self.url.database not in (None, "", ":memory:") and "memory" not in str(self.url):
             self.nowait_engine = make_engine(self.url, sqlite_busy_timeout_s=0, **engine_kwargs)
             self.nowait_sessions = _tracked_sessions(self.nowait_engine)
+        self._engine_kwargs = engine_kwargs
+        self._loop_engines: weakref.WeakKeyDictionary[
+            asyncio.AbstractEventLoop, tuple[AsyncEngine, async_sessionmaker[AsyncSession]]
+        ] = weakref.WeakKeyDictionary()
+
+    def loop_sessions(self) -> async_sessionmaker[AsyncSession] | None:
+        """PostgreSQL only: sessions for work done on the running event loop (None on SQLite).
+
+        Their connections are psycopg's asynchronous ones: a statement waits on the loop, where a worker
+        thread's would wait holding a thread and then queue for the GIL; ``AsyncSession.run_sync`` runs the
+        same synchronous code (repositories, ``TrackedSession``) on them. A connection belongs to the loop
+        it was made on, so each loop has its own engine; ``dispose_loop_sessions`` closes it.
+        """
+        if self.is_sqlite:
+            return None
+        loop = asyncio.get_running_loop()
+        found = self._loop_engines.get(loop)
+        if found is None:
+            engine = create_async_engine(self.url, **_postgres_engine_kwargs(self._engine_kwargs))
+            sessions = async_sessionmaker(engine, sync_session_class=TrackedSession, expire_on_commit=False)
+            found = self._loop_engines[loop] = (engine, sessions)
+        return found[1]
+
+    async def dispose_loop_sessions(self) -> None:
+        """Close the running loop's connections (when the app stops: they cannot outlive their loop)."""
+        found = self._loop_engines.pop(asyncio.get_running_loop(), None)
+        if found is not None:
+            await found[0].dispose()
 
     @property
     def is_sqlite(self) -> bool:

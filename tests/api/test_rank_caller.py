@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 from fastapi import FastAPI
+from fastapi.concurrency import run_in_threadpool
+from fastapi.testclient import TestClient
 from sqlalchemy import update
 
 from api import ranking
@@ -159,3 +161,37 @@ def test_on_the_event_loop_a_rank_that_would_compute_stops_before_writing(app: F
     assert [o["recommendation_id"] for o in again.answer["options"]] == kept
     with services.database.transaction() as session, pytest.raises(BlockingWork):
         ranking.rank(services, Repositories(session), principal, "R1", 2, compute=False)
+
+
+def test_a_kept_rank_is_answered_on_the_event_loop_without_a_worker_thread(
+    app: FastAPI, api: Api, database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The service's hottest call holds no worker thread once its answer is kept: on SQLite it runs on a
+    connection that never waits, on PostgreSQL on the loop's asynchronous connections."""
+    handed: list[object] = []
+
+    async def counting(func: Any, *args: Any) -> Any:
+        handed.append(func)
+        return await run_in_threadpool(func, *args)
+
+    api.load(_snapshot())
+    api.headers("duty")  # signed in before counting
+    monkeypatch.setattr("api.deps.run_in_threadpool", counting)
+    first = _ids(api.post("duty", "/requests/R1/rank").json())
+    assert len(handed) == 1, "the first rank builds the index and solves: in a worker thread"
+    again = _ids(api.post("duty", "/requests/R1/rank").json())
+    assert again == first and len(handed) == 1, "a kept answer was handed to a worker thread"
+    assert _rank_events(api) == 2
+
+
+def test_the_event_loops_connections_close_with_the_app(app: FastAPI, database: Database) -> None:
+    """A PostgreSQL connection made on an event loop cannot be used on another: when the app stops, the
+    loop's engine is disposed (its connections closed), and the next loop gets its own."""
+    for _ in range(2):
+        with TestClient(app) as client:
+            api = Api(client)
+            api.load(_snapshot())
+            assert api.post("duty", "/requests/R1/rank").status_code == 200
+            assert api.post("duty", "/requests/R1/rank").status_code == 200
+            assert len(database._loop_engines) == (0 if database.is_sqlite else 1)
+        assert not database._loop_engines
