@@ -58,7 +58,7 @@ class Settings(BaseSettings):
         default=False,
         description="Take the objects made while the service starts (modules, the app) out of the garbage "
         "collector's full passes (gc.freeze). `placematch serve` turns it on: measured with 50 clients on "
-        "PostgreSQL, full passes fell from ~65 ms to ~14 ms and p95 from 93-117 ms to 79 ms.",
+        "PostgreSQL, full passes fell from ~65 ms to ~14 ms and p95 from 93-117 ms to 79-82 ms.",
     )
     log_json: bool = Field(default=True, description="Structured JSON logs on stderr (else key=value).")
     log_level: str = Field(default="INFO", description="Lowest level logged.")
