@@ -173,7 +173,11 @@ def _run(services: Services, run_id: int) -> SimulationRun:
     run = simulation_runs(services).get(run_id)
     if run is None:
         raise ApiError(
-            404, ["path", "run_id"], f"no simulation run {run_id} (runs are kept in memory, the last few)", "not_found"
+            404,
+            ["path", "run_id"],
+            f"no simulation run {run_id} (runs are kept in the memory of the server process that started them,"
+            " the last few)",
+            "not_found",
         )
     return run
 
