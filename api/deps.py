@@ -317,7 +317,6 @@ class Caller:
         async with self.services.session_slots():
             database = self.services.database
             quick = database.nowait_sessions
-            on_loop = database.loop_sessions()
             if quick is not None:
                 try:
                     return self._run(quick(), work, True)
@@ -326,7 +325,7 @@ class Caller:
                 except OperationalError as error:
                     if not is_sqlite_busy(error):
                         raise
-            elif on_loop is not None:
+            elif (on_loop := database.loop_sessions()) is not None:
                 try:
                     async with on_loop() as session:
                         return await session.run_sync(self._run, work, True)

@@ -73,9 +73,9 @@ class SnapshotIndex:
     def rule_matrix(self, part: Part) -> BoolArray:
         """``rule_matrix(part, self.table)``, worked out once per part of one of this snapshot's own requests
         (the batch and the simulation's shortfall both ask for it). Read-only: it is shared."""
-        if self.requests.get(part.request.id) is not part.request:  # another request of that id: not cached
+        key = self._rules_key(part)
+        if key is None:
             return rule_matrix(part, self.table)
-        key = (part.request.id, tuple(c.id for c in part.children))
         found = self._rules.get(key)
         if found is None:
             found = rule_matrix(part, self.table)
@@ -83,15 +83,21 @@ class SnapshotIndex:
             self._rules[key] = found
         return found
 
+    def _rules_key(self, part: Part) -> tuple[str, tuple[str, ...]] | None:
+        """Where ``rule_matrix`` keeps a part's matrix; None for a part of another request with that id (not
+        kept: its matrix may differ)."""
+        if self.requests.get(part.request.id) is not part.request:
+            return None
+        return (part.request.id, tuple(c.id for c in part.children))
+
     def prefetch_rule_matrices(self, parts: Sequence[Part]) -> None:
         """Work out ``rule_matrix`` for many of this snapshot's parts in a few calls over all of them at once
         (``rule_matrices``), for ``rule_matrix`` to find: one call per rule instead of one per rule and part."""
         todo: dict[tuple[str, tuple[str, ...]], Part] = {}
         for part in parts:
-            if self.requests.get(part.request.id) is part.request:
-                key = (part.request.id, tuple(c.id for c in part.children))
-                if key not in self._rules:
-                    todo.setdefault(key, part)
+            key = self._rules_key(part)
+            if key is not None and key not in self._rules:
+                todo.setdefault(key, part)
         keys = list(todo)
         chunk = max(1, PREFETCH_CELLS // (len(RULES) * max(1, len(self.table))))
         for start in range(0, len(keys), chunk):

@@ -94,7 +94,7 @@ class CurveArrays:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_falling_array", -self.survival)
-        object.__setattr__(self, "_falling", (-self.survival).tolist())
+        object.__setattr__(self, "_falling", self._falling_array.tolist())
         object.__setattr__(self, "_days", self.days.tolist())
 
     def sample_one(self, u: float) -> float:
