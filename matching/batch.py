@@ -43,6 +43,7 @@ from matching.candidates import SMALL_TABLE, near_positions, relaxable_matrix, r
 from matching.expected import NO_EXPECTED_DEMAND, ExpectedDemand, expected_demand, with_expected
 from matching.index import SnapshotIndex
 from matching.rank import _parts
+from matching.sibling_room import sibling_room_cost
 from matching.validate import Proposal, check_proposals
 from scoring import siblings_together
 from scoring.base import Pairs, ScoringContext
@@ -84,8 +85,9 @@ class BatchSettings:
     #: Say why each unplaced request is unplaced (the simulation, which never reads why, leaves it empty:
     #: the reasons re-run rules over the households near each such request).
     explain_unplaced: bool = True
-    #: Solve the waiting list together with the children likely to come next (``matching.expected``), as the
-    #: nightly run does. Off, the answer is the waiting list's own optimum (a one-off solve, the simulation).
+    #: Look ahead, as the nightly run does: solve the waiting list together with the children likely to come
+    #: next (``matching.expected``) and keep room for sibling groups (``matching.sibling_room``). Off, the
+    #: answer is the waiting list's own optimum (a one-off solve, the simulation).
     expected_demand: bool = False
 
 
@@ -1146,7 +1148,8 @@ def solve_batch(
     )
     if not expected:
         return _solve(real, settings, NO_EXPECTED_DEMAND, None, report, started)
-    alone = replace(settings, time_limit_s=settings.time_limit_s * WAITING_LIST_SHARE, expected_demand=False)
+    # The floor is the waiting list alone (no copies), with the same look-ahead price of sibling room.
+    alone = replace(settings, time_limit_s=settings.time_limit_s * WAITING_LIST_SHARE)
     floor = _solve(real, alone, NO_EXPECTED_DEMAND, None, lambda stage, done: report(stage, done / 2), started)
     return _solve(real, settings, expected, floor, lambda stage, done: report(stage, 0.5 + done / 2), started)
 
@@ -1177,6 +1180,11 @@ def _solve(
     cands, full = build_candidates(index, top_k, settings.previous, keep_full=keep_full)
     first_expected = len(cands.request_ids) - len(expected)
     cands = discount_expected(cands, index.weights, first_expected)
+    if settings.expected_demand:  # the look-ahead also keeps room for sibling groups (matching.sibling_room)
+        room = sibling_room_cost(
+            index.table, cands.household, cands.size, cands.rooms, index.weights["sibling_room_kept"]
+        )
+        cands = replace(cands, score=cands.score - room)
     pairs = clashing_pairs(cands)
     clash = {(min(a, b), max(a, b)) for a, b in pairs.tolist()}
     timings["candidates_s"] = time.perf_counter() - t0

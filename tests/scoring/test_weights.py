@@ -49,6 +49,7 @@ NOT_CRITERIA = {
     "expected_window_days",
     "expected_single_percent",
     "expected_group_percent",
+    "sibling_room_kept",
 }
 
 
