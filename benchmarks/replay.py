@@ -28,7 +28,8 @@ places only what ``check_proposals`` accepts on that snapshot at that moment:
 * **optimised nightly**: the same batch as the README schedules it, with expected demand
   (``matching.expected``): it sees the requests of the last ``expected_window_days`` as the service's
   database holds them (placed, closed when placed outside, or waiting) and solves the waiting list
-  together with copies of them, which never take a home from a real child and are never placed.
+  together with copies of them, which never take a home from a real child and are never placed; and
+  it prices the sibling-group room each match uses (``matching.sibling_room``).
 
 **The objective**, the same for every policy and for hindsight, is the batch's lexicographic idea made
 exact with one multiplier: level 1 is children placed weighted by urgency and priority
@@ -76,7 +77,7 @@ Simplifications, and which way each leans:
   no online policy keeps a child waiting to hold a home back (hindsight may, that is foresight); the
   optimised nightly with expected demand only chooses, among the plans that place as many waiting
   children tonight (weighted by urgency and priority), one that leaves free the homes the children
-  likely to come next need most.
+  likely to come next need most, and the rare room for sibling groups.
 
 A request still waiting when the replay ends counts as not placed; its days waiting are those it spent
 on the list. Days waiting of a request placed outside are ``ALLOWANCE_DAYS + 1`` (the days it was on the
