@@ -172,7 +172,7 @@ def why_not_command(
         print_why_not(answer, index)
 
 
-def print_batch(answer: BatchAnswer, index: SnapshotIndex) -> None:
+def print_batch(answer: BatchAnswer, index: SnapshotIndex, looking_ahead: bool = False) -> None:
     proven = "proven optimal" if answer.status == "optimal" else f"not proven optimal (gap {answer.gap:.4%})"
     out.print(
         f"[bold]Nightly batch[/bold]: {answer.children_placed} of {answer.children_waiting} waiting children "
@@ -189,6 +189,11 @@ def print_batch(answer: BatchAnswer, index: SnapshotIndex) -> None:
             f"Weighed with {answer.expected_requests} expected requests (copies of those received in the last "
             f"{index.weights['expected_window_days']} days): they keep homes for the children likely to come next "
             "where a waiting child is almost as well placed elsewhere, and are never proposed."
+        )
+    if looking_ahead and index.weights["sibling_room_kept"]:
+        out.print(
+            "Room for sibling groups kept: a child goes to a home with room for fewer children where almost as "
+            "well placed there, so the rare homes for sibling groups stay free for them."
         )
     out.print("These are proposals for the duty team; nothing is placed until a social worker accepts.")
     for match in answer.matches:
@@ -214,8 +219,9 @@ def batch(
         bool,
         typer.Option(
             "--expected-demand",
-            help="Also weigh the children likely to come next: copies of the requests received in the last"
-            " expected_window_days (policy weights). They never take a home from a waiting child; never proposed.",
+            help="Look ahead: also weigh the children likely to come next (copies of the requests received in the"
+            " last expected_window_days, never proposed) and keep room for sibling groups (sibling_room_kept)."
+            " Neither ever takes a home from a waiting child.",
         ),
     ] = False,
 ) -> None:
@@ -248,7 +254,7 @@ def batch(
     if as_json:
         emit_json(answer.to_json())
     else:
-        print_batch(answer, index)
+        print_batch(answer, index, looking_ahead=expected_demand)
 
 
 @fixtures_app.command("generate")

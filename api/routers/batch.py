@@ -43,8 +43,9 @@ ExpectedDemand = Annotated[
     Field(
         description="Solve the waiting list together with copies of the requests received in the last"
         " `expected_window_days` (weights), so homes the next children need most are kept for them where a"
-        " waiting child is almost as well placed elsewhere. The copies never take a home from a waiting child"
-        " and are never proposed."
+        " waiting child is almost as well placed elsewhere, and keep room for sibling groups (`sibling_room_kept`):"
+        " a child goes to a home with room for fewer children where almost as well placed there. Neither ever"
+        " takes a home from a waiting child, and the copies are never proposed."
     ),
 ]
 

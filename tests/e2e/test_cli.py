@@ -9,6 +9,7 @@ from pathlib import Path
 
 from tests.builders import child, household, request, snapshot
 from tests.matching.test_expected import sibling_home_case
+from tests.matching.test_sibling_room import single_child_case
 
 PLACEMATCH = [sys.executable, "-m", "api.cli"]
 ROOT = Path(__file__).resolve().parents[2]
@@ -102,6 +103,16 @@ def test_batch_with_expected_demand_on_a_snapshot(tmp_path: Path) -> None:
     human = _run("batch", "--snapshot", str(path), "--expected-demand")
     assert human.returncode == 0 and "Weighed with 2 expected requests" in human.stdout
     assert "Weighed with" not in _run("batch", "--snapshot", str(path)).stdout
+
+
+def test_batch_looking_ahead_keeps_room_for_sibling_groups_and_says_so(tmp_path: Path) -> None:
+    path = tmp_path / "single.json"
+    path.write_text(single_child_case(single_home_lat=52.70).model_dump_json())
+    plain = _run("batch", "--snapshot", str(path))
+    looking_ahead = _run("batch", "--snapshot", str(path), "--expected-demand")
+    assert plain.returncode == looking_ahead.returncode == 0, plain.stderr + looking_ahead.stderr
+    assert "R1 -> H1" in plain.stdout and "Room for sibling groups" not in plain.stdout
+    assert "R1 -> H2" in looking_ahead.stdout and "Room for sibling groups kept" in looking_ahead.stdout
 
 
 def test_fixtures_generate_is_reproducible(tmp_path: Path) -> None:
