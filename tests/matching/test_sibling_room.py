@@ -50,7 +50,7 @@ def test_group_room_is_the_least_of_sibling_approval_places_left_and_bedrooms() 
 
 
 def test_room_for_a_size_is_worth_as_much_more_than_room_for_a_pair_as_it_is_rarer() -> None:
-    # Room 1, 2, 2, 3: two homes... three homes have room for a pair, one for three.
+    # Group room 1, 2, 2 and 3: three homes have room for a pair, one for three (three times rarer).
     table = _table(
         household("H1", approval={"max_sibling_group": 1}),
         household("H2", bedrooms_free=2),
