@@ -63,6 +63,6 @@ def sibling_room_cost(
         return np.zeros(len(household), dtype=np.int64)
     values = room_values(table, weight)
     before = group_room(table, household, 0, 0)
-    after = np.minimum(group_room(table, household, size, rooms), before)
+    after = group_room(table, household, size, rooms)  # never above ``before``: more children, fewer rooms
     cost: IntArray = np.rint(values[before] - values[after]).astype(np.int64)
     return cost

@@ -129,3 +129,8 @@ def snapshot(
         "requests": requests,
     }
     return parse_snapshot(raw, "test")
+
+
+def with_weights(snap: Snapshot, **weights: int) -> Snapshot:
+    """``snap`` with its policy's weight overrides replaced by ``weights``."""
+    return snap.model_copy(update={"policy": snap.policy.model_copy(update={"weights": weights})})

@@ -15,13 +15,12 @@ from matching.batch import BatchAnswer, BatchSettings, solve_batch
 from matching.expected import EXPECTED_PREFIX, expected_demand
 from matching.index import SnapshotIndex
 from matching.validate import check_proposals
-from tests.builders import AS_OF, child, household, request, snapshot
+from tests.builders import AS_OF, child, household, request, snapshot, with_weights
 from tests.strategies import snapshots
 
 EXACT = BatchSettings(time_limit_s=20, top_k=None)
 ANTICIPATING = BatchSettings(time_limit_s=20, top_k=None, expected_demand=True)
 TODAY = dt.date.fromisoformat(AS_OF)
-ROOM_NOT_PRICED = {"max_distance_km": 80, "weights": {"sibling_room_kept": 0}}
 
 
 def _days_ago(days: int) -> str:
@@ -90,7 +89,7 @@ def sibling_home_case(history: int) -> Snapshot:
         ids = [f"G{g}C{i}" for i in range(3)]
         kids += [child(c, sibling_group=f"G{g}") for c in ids]
         reqs.append(request(f"P{g}", ids, received_on=_days_ago(7 * (g + 1)), status="closed"))
-    return snapshot([sibling_home, single_home], kids, reqs, policy=ROOM_NOT_PRICED)
+    return with_weights(snapshot([sibling_home, single_home], kids, reqs), sibling_room_kept=0)
 
 
 def _homes_of(answer: BatchAnswer) -> dict[str, set[str]]:
@@ -132,8 +131,7 @@ def _with_history(snap: Snapshot) -> Snapshot:
 @given(snapshots(max_households=6, max_requests=3))
 def test_expected_demand_never_places_fewer_real_children_nor_proposes_a_copy(snap: Snapshot) -> None:
     # The copies alone: the price of sibling room may break a tie between requests of equal weight another way.
-    snap = _with_history(snap)
-    snap = snap.model_copy(update={"policy": snap.policy.model_copy(update={"weights": {"sibling_room_kept": 0}})})
+    snap = with_weights(_with_history(snap), sibling_room_kept=0)
     index = SnapshotIndex.build(snap)
     plain, anticipating = solve_batch(index, EXACT), solve_batch(index, ANTICIPATING)
     assert anticipating.expected_requests == sum(r.status != "withdrawn" for r in snap.requests)

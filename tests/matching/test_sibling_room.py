@@ -15,7 +15,7 @@ from matching.batch import BatchSettings, solve_batch
 from matching.index import SnapshotIndex
 from matching.sibling_room import group_room, room_values, sibling_room_cost
 from matching.validate import check_proposals
-from tests.builders import child, current_child, household, request, snapshot
+from tests.builders import child, current_child, household, request, snapshot, with_weights
 from tests.strategies import snapshots
 
 PLAIN = BatchSettings(time_limit_s=20, top_k=None)
@@ -96,10 +96,7 @@ def test_looking_ahead_a_single_child_takes_the_home_for_one_a_few_km_further() 
     snap = single_child_case(single_home_lat=52.70)  # 7 km further: 17 points of distance, the room is 30
     assert _homes(snap, PLAIN) == ["H1"]
     assert _homes(snap, LOOKING_AHEAD) == ["H2"]
-    switched_off = snap.model_copy(
-        update={"policy": snap.policy.model_copy(update={"weights": {"sibling_room_kept": 0}})}
-    )
-    assert _homes(switched_off, LOOKING_AHEAD) == ["H1"]
+    assert _homes(with_weights(snap, sibling_room_kept=0), LOOKING_AHEAD) == ["H1"]
 
 
 def test_looking_ahead_never_sends_a_child_far_to_keep_the_room() -> None:
